@@ -1,0 +1,1 @@
+"""Kerbside parking backend: the Flask web service."""

@@ -1,0 +1,1 @@
+"""The restriction engine: the canonical rule model, free-text parsers and the pure evaluator (no database, no Flask)."""
