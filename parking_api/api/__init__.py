@@ -1,0 +1,1 @@
+"""The HTTP layer: blueprints that validate input, call the services and shape responses."""

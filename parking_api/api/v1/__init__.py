@@ -1,0 +1,11 @@
+"""Version 1 of the driver API."""
+
+from flask_smorest import Api
+
+
+def register(api: Api) -> None:
+    """Register every v1 blueprint on the API (each module exposes ``blueprint``)."""
+    from parking_api.api.v1 import endpoints
+
+    for blueprint in endpoints.BLUEPRINTS:
+        api.register_blueprint(blueprint)

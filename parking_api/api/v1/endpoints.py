@@ -1,0 +1,3 @@
+"""The list of v1 blueprints (filled in as endpoints land)."""
+
+BLUEPRINTS: list = []

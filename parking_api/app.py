@@ -1,0 +1,60 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_cors import CORS
+from flask_smorest import Api
+
+from parking_api import config as settings
+from parking_api import db
+from parking_api.api import docs, errors, health
+
+API_DESCRIPTION = """\
+Kerbside parking rules as an API: *can I park here now, and until when?* for a GPS position, a time and a driver
+(permits, blue badge, vehicle), with the reason, the price, the next change and nearby alternatives.
+
+All times are ISO 8601 with the authority's local offset (Europe/London for Camden). Errors are RFC 7807 problem
+details. Data: London Borough of Camden, Open Government Licence v3.0.
+"""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass their own database here)."""
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Kerbside parking API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
+    )
+    app.config.update(settings.from_environment())
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    CORS(app, origins=app.config["CORS_ORIGINS"], expose_headers=["ETag"])
+    api = Api(app)
+    errors.register(app)  # after Api(): our problem-details handlers replace flask-smorest's
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(docs.blueprint)
+    _register_v1(api)
+    app.extensions["smorest_api"] = api
+    return app
+
+
+def _register_v1(api: Api) -> None:
+    """The driver API; imported here so that a missing optional part never breaks the probes."""
+    from parking_api.api import v1
+
+    v1.register(api)

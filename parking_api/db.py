@@ -1,0 +1,87 @@
+"""One SQLAlchemy engine per process, sessions scoped to the request.
+
+The engine is created lazily on first use, so gunicorn workers forked from a preloaded master each open their own
+connections. Request connections carry a ``statement_timeout``; loaders and migrations open their own engines with
+longer limits (see :func:`make_engine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+_ENGINE_KEY = "parking_engine"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Pin the psycopg2 driver: SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3, which we do not ship."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size: int = 5, **kwargs) -> Engine:
+    """An engine whose every new connection gets the given ``statement_timeout`` and a UTC session time zone."""
+    engine = create_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        future=True,
+        **kwargs,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every connection
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+            if statement_timeout_ms:
+                cursor.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+        dbapi_connection.commit()
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    """The process's engine for this app (created after fork, on first use)."""
+    app = app or current_app
+    engine = app.extensions.get(_ENGINE_KEY)
+    if engine is None:
+        engine = app.config.get("ENGINE") or make_engine(
+            app.config["DATABASE_URL"],
+            statement_timeout_ms=app.config["REQUEST_STATEMENT_TIMEOUT_MS"],
+            pool_size=app.config["DB_POOL_SIZE"],
+        )
+        app.extensions[_ENGINE_KEY] = engine
+    return engine
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use and closed when the request ends."""
+    if "db_session" not in g:
+        bind = current_app.config.get("DB_BIND") or get_engine()
+        g.db_session = Session(bind=bind, join_transaction_mode="create_savepoint")
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work outside a request (CLI, loaders): commit on success, roll back on error."""
+    with Session(engine) as session, session.begin():
+        yield session
