@@ -6,6 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool, text
 
+from parking_api.migrations_support import include_object
 from parking_api.models import Base
 
 config = context.config
@@ -13,15 +14,6 @@ target_metadata = Base.metadata
 
 LOCK_TIMEOUT = "5s"
 STATEMENT_TIMEOUT = "10min"
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """PostGIS's own tables are not ours to manage."""
-    if type_ == "table" and name in {"spatial_ref_sys"}:
-        return False
-    if type_ == "table" and getattr(obj, "schema", None) in {"tiger", "topology"}:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations() -> None:
