@@ -86,3 +86,7 @@ def _register_loaders() -> None:
 
 
 _register_loaders()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Request connections carry the configured statement timeout; every connection talks UTC."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from parking_api import create_app
+from parking_api.db import get_engine
+
+
+def test_request_connections_have_a_statement_timeout(test_db_url):
+    app = create_app({"DATABASE_URL": test_db_url, "REQUEST_STATEMENT_TIMEOUT_MS": 1234})
+    with app.app_context():
+        engine = get_engine()
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "1234ms"
+                assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+        finally:
+            engine.dispose()
+
+
+def test_one_engine_per_app(test_db_url):
+    app = create_app({"DATABASE_URL": test_db_url})
+    with app.app_context():
+        first = get_engine()
+        assert get_engine() is first
+        first.dispose()
