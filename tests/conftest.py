@@ -68,7 +68,7 @@ def template_db_url(base_name: str) -> Iterator[str]:
     """A database migrated to head once per session; every test database is cloned from it."""
     service = _service_url()
     admin = _admin_engine(service)
-    name = f"{base_name}_template"
+    name = f"{base_name}_template_{os.getpid()}"  # per session: concurrent runs never drop each other's
     _recreate(admin, name)
     url = _with_database(service, name)
     migrate.upgrade(url)
