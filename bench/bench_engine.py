@@ -7,15 +7,14 @@ answers per second (median of several runs). Two figures:
   (bays sharing a regulation share the work);
 - *distinct instants*: every evaluation at its own instant, so no answer is reused (interval caches still warm).
 
-Usage: ``python bench/bench_engine.py [--data DIR] [--runs N]``; DIR is the shared data folder (default: the
-``PARKING_SHARED_DATA`` variable, else ``shared/data`` beside the repository).
+Usage: ``python bench/bench_engine.py [--data FILE] [--runs N]``; FILE is a Camden Parking Bays JSON export
+(default: the bundled extract in ``loaders/data/camden``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ from parking_api.engine.camden import CAMDEN, build_bay_regulation_from_row  # n
 from parking_api.engine.evaluate import clear_caches, evaluate  # noqa: E402
 from parking_api.engine.model import Activity, Badge, Driver, Fuel, Place, Vehicle  # noqa: E402
 
-BAYS = "camden-parking-bays-2020-sample/camden_parking_bays_7hiv-3r9k_2020-02.json"
+BAYS = REPO / "loaders" / "data" / "camden" / "camden_parking_bays_7hiv-3r9k_2020-02.json"
 DRIVERS = (
     Driver(),
     Driver(permits=frozenset({"CA-B"}), fuel=Fuel.DIESEL),
@@ -50,19 +49,8 @@ INSTANTS = [
 ]
 
 
-def data_dir(given: str | None) -> Path:
-    candidates = [Path(given)] if given else []
-    if os.environ.get("PARKING_SHARED_DATA"):
-        candidates.append(Path(os.environ["PARKING_SHARED_DATA"]))
-    candidates += [REPO.parent / "shared" / "data", REPO / "shared" / "data"]
-    for candidate in candidates:
-        if (candidate / BAYS).is_file():
-            return candidate
-    raise SystemExit("Camden data not found: pass --data with the shared data folder")
-
-
-def load_places(base: Path) -> list[Place]:
-    rows = json.loads((base / BAYS).read_text(encoding="utf-8"))
+def load_places(path: Path) -> list[Place]:
+    rows = json.loads(path.read_text(encoding="utf-8"))
     return [
         Place(
             "camden",
@@ -97,10 +85,10 @@ def run_distinct(places: list[Place], at: datetime) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="the shared data folder holding the Camden samples")
+    parser.add_argument("--data", type=Path, default=BAYS, help="a Camden Parking Bays JSON export")
     parser.add_argument("--runs", type=int, default=len(INSTANTS))
     args = parser.parse_args()
-    places = load_places(data_dir(args.data))
+    places = load_places(args.data)
     instants = [INSTANTS[k % len(INSTANTS)] for k in range(args.runs)]
     request = [run_request(places, at) for at in instants]
     distinct = [run_distinct(places, at) for at in instants]
