@@ -1,3 +1,5 @@
-"""The list of v1 blueprints (filled in as endpoints land)."""
+"""The list of v1 blueprints the app registers."""
 
-BLUEPRINTS: list = []
+from parking_api.api.v1 import bays, can_i_park, sources, zones
+
+BLUEPRINTS: list = [can_i_park.blueprint, bays.blueprint, zones.blueprint, sources.blueprint]

@@ -1,0 +1,99 @@
+"""``GET /v1/bays``, ``GET /v1/bays/{source}/{ref}`` and ``GET /v1/bays/{source}/{ref}/schedule``."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import RAISE
+
+from parking_api.api.v1 import http
+from parking_api.api.v1.schemas import (
+    BayArgs,
+    BayDetailResponse,
+    BaysArgs,
+    BaysResponse,
+    ScheduleArgs,
+    ScheduleResponse,
+)
+from parking_api.db import get_session
+from parking_api.services import parking
+
+blueprint = http.make_blueprint(
+    "bays", __name__, description="Bays near a point, one bay's rules, and its week.", not_found=True
+)
+
+
+@blueprint.route("/bays")
+class Bays(MethodView):
+    @blueprint.arguments(BaysArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.response(200, BaysResponse)
+    def get(self, **args):
+        """Bays near a point, with their status for the driver
+
+        A GeoJSON FeatureCollection of the live bays within `radius` metres, nearest first, each with `can_park`,
+        `until` and `allowed_from` at `at` for the driver; paged with `limit` and `offset`, with `numberMatched`
+        and `numberReturned` as in OGC API - Features.
+        """
+        now = parking.utcnow()
+        result = parking.bays(
+            get_session(),
+            http.regulation_cache(),
+            http.settings(),
+            lat=args["lat"],
+            lon=args["lon"],
+            at=args.get("at"),
+            radius=args["radius"],
+            limit=args["limit"],
+            offset=args["offset"],
+            driver_params=http.driver_params(args),
+            now=now,
+        )
+        return http.json_response(result, now=now)
+
+
+@blueprint.route("/bays/<string:source>/<string:ref>")
+class Bay(MethodView):
+    @blueprint.arguments(BayArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.response(200, BayDetailResponse)
+    def get(self, source: str, ref: str, **args):
+        """One bay with its rules
+
+        A GeoJSON Feature: the bay's canonical rules in words (who, when, max stay, payment, tariffs), its current
+        and future suspensions, and its status at `at` for the driver. 404 when unknown or retired.
+        """
+        now = parking.utcnow()
+        result = parking.bay(
+            get_session(),
+            http.regulation_cache(),
+            http.settings(),
+            source=source,
+            ref=ref,
+            at=args.get("at"),
+            driver_params=http.driver_params(args),
+            now=now,
+        )
+        return http.json_response(result, now=now, personal=False)
+
+
+@blueprint.route("/bays/<string:source>/<string:ref>/schedule")
+class BaySchedule(MethodView):
+    @blueprint.arguments(ScheduleArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.response(200, ScheduleResponse)
+    def get(self, source: str, ref: str, **args):
+        """A bay's week for the driver
+
+        The allowed / not-allowed and paid / free intervals from `from` (default now) to `to` (default 7 days
+        later, at most 31 days), with ISO 8601 local offsets.
+        """
+        now = parking.utcnow()
+        result = parking.schedule(
+            get_session(),
+            http.regulation_cache(),
+            http.settings(),
+            source=source,
+            ref=ref,
+            start_raw=args.get("from_"),
+            end_raw=args.get("to"),
+            driver_params=http.driver_params(args),
+            now=now,
+        )
+        return http.json_response(result, now=now, personal=False)

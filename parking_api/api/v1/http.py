@@ -1,0 +1,115 @@
+"""What every v1 endpoint shares at the HTTP level: JSON responses, ETag / If-None-Match, Cache-Control, the
+problem-details documentation, and the per-app regulation cache and settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask_smorest import Api, Blueprint
+
+from parking_api.services.parking import DriverParams, Result, Settings
+from parking_api.services.regulations import RegulationCache
+
+MAX_AGE = 60  # seconds; an answer is never cached longer, nor past its next change
+IMMINENT = 2  # seconds; a change closer than this makes the answer uncacheable (no-store)
+STATIC_MAX_AGE = 60
+
+PROBLEM_RESPONSE = "PROBLEM"
+_CACHE_KEY = "v1_regulation_cache"
+
+
+def register_spec(api: Api) -> None:
+    """Document our problem details (RFC 7807) once per app, and make v1 operations refer to them."""
+    from parking_api.api.v1.schemas import ProblemSchema
+
+    spec = api.spec
+    if "Problem" not in spec.components.schemas:
+        spec.components.schema("Problem", schema=ProblemSchema)
+    if PROBLEM_RESPONSE not in spec.components.responses:
+        spec.components.response(
+            PROBLEM_RESPONSE,
+            {
+                "description": "Problem details (RFC 7807); `invalid_params` names each bad parameter.",
+                "content": {"application/problem+json": {"schema": "Problem"}},
+            },
+        )
+
+
+def _problem_doc_callback(not_found: set[str]):
+    def callback(doc: dict[str, Any], doc_info: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        responses = doc.setdefault("responses", {})
+        responses.pop(422, None)
+        responses.pop("422", None)
+        responses["400"] = PROBLEM_RESPONSE
+        responses["default"] = PROBLEM_RESPONSE
+        responses["304"] = {"description": "Not modified (the `If-None-Match` ETag still holds)."}
+        if doc_info.get("docstring", {}).get("summary", "") in not_found or not_found == {"*"}:
+            responses["404"] = PROBLEM_RESPONSE
+        return doc
+
+    return callback
+
+
+def make_blueprint(name: str, import_name: str, *, description: str, not_found: bool = False) -> Blueprint:
+    """A v1 blueprint with problem-details docs and the caching after-request hook."""
+    blp = Blueprint(name, import_name, url_prefix="/v1", description=description)
+    blp._prepare_doc_cbks.append(_problem_doc_callback({"*"} if not_found else set()))
+    blp.after_request(_conditional)
+    return blp
+
+
+def settings() -> Settings:
+    config = current_app.config
+    return Settings(
+        horizon_days=int(config.get("HORIZON_DAYS", 7)),
+        green_badge_zones=tuple(config.get("GREEN_BADGE_ZONES", ("CA-C", "CA-D", "CA-E"))),
+    )
+
+
+def regulation_cache(app: Flask | None = None) -> RegulationCache:
+    app = app or current_app
+    cache = app.extensions.get(_CACHE_KEY)
+    if cache is None:
+        cache = app.extensions.setdefault(_CACHE_KEY, RegulationCache())
+    return cache
+
+
+def driver_params(args: dict[str, Any]) -> DriverParams:
+    return DriverParams(
+        permits=tuple(args.get("permit") or ()),
+        badge=args.get("badge"),
+        vehicle=args.get("vehicle") or "car",
+        fuel=args.get("fuel"),
+        activity=args.get("activity") or "park",
+    )
+
+
+def ttl_seconds(result: Result, now: datetime) -> int:
+    """How long the body stays true: up to :data:`MAX_AGE`, never past the next change of a live answer."""
+    if not result.live:
+        return MAX_AGE
+    ahead = [(t - now).total_seconds() for t in result.changes if t is not None]
+    ahead = [s for s in ahead if s > 0]
+    return int(min([MAX_AGE, *ahead]))
+
+
+def json_response(result: Result, *, now: datetime, personal: bool = True) -> Response:
+    response = current_app.json.response(result.body)
+    ttl = ttl_seconds(result, now)
+    if ttl < IMMINENT:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers["Cache-Control"] = f"{'private' if personal else 'public'}, max-age={ttl}"
+    return response
+
+
+def _conditional(response: Response) -> Response:
+    """Strong ETag from the body; ``If-None-Match`` answered with 304 (headers kept, no body)."""
+    if response.status_code != 200 or response.direct_passthrough or not response.is_json:
+        return response
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
+    response.add_etag(overwrite=True)
+    return response.make_conditional(request)

@@ -1,0 +1,430 @@
+"""Marshmallow schemas of the v1 API: the query parameters (validated by webargs, 400 on error) and the responses.
+
+Responses are built by the service layer as plain JSON-ready dicts; the response schemas here document them in
+``/openapi.json`` precisely enough for a fuzzer to check every body against its schema (nullable fields say so).
+Every instant is ISO 8601 with the authority's local offset; money is ``{"amount": "5.70", "currency": "GBP"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+PERMIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,31}$"
+VEHICLES = ("car", "motorcycle", "goods", "bus", "taxi")
+FUELS = ("petrol", "diesel", "electric")
+BADGES = ("blue", "green")
+ACTIVITIES = ("park", "load")
+MAX_STAY_MINUTES = 7 * 24 * 60
+GEOMETRY_TYPES = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+CAMDEN_LAT = 51.5390
+CAMDEN_LON = -0.1426
+
+
+def _instant(description: str, **kwargs) -> fields.DateTime:
+    return fields.DateTime(metadata={"description": description}, **kwargs)
+
+
+# --- query parameters -------------------------------------------------------------------------------------------
+
+_PERMIT_RE = re.compile(PERMIT_PATTERN)
+
+
+def _valid_permits(tokens: list[str]) -> None:
+    """Checked on the whole list, so that an error names the parameter ``permit`` (not ``permit.0``)."""
+    for token in tokens:
+        if not _PERMIT_RE.fullmatch(token):
+            raise ValidationError(f"{token[:40]!r} is not a permit token: 1-32 letters, digits, '-' or '_'")
+
+
+class _Args(Schema):
+    """Query parameters. Endpoints load them with ``unknown=RAISE``: a misspelt parameter is a 400 that names it,
+    not a silently different answer."""
+
+    error_messages: ClassVar[dict[str, str]] = {
+        "unknown": "unknown parameter: see /openapi.json for this endpoint's parameters"
+    }
+
+    class Meta:
+        unknown = RAISE
+
+
+class PointArgs(_Args):
+    lat = fields.Float(
+        required=True,
+        validate=validate.Range(-90, 90),
+        metadata={"description": "Latitude (WGS84), -90 to 90.", "example": CAMDEN_LAT},
+    )
+    lon = fields.Float(
+        required=True,
+        validate=validate.Range(-180, 180),
+        metadata={"description": "Longitude (WGS84), -180 to 180.", "example": CAMDEN_LON},
+    )
+
+
+class DriverArgs(_Args):
+    permit = fields.List(
+        fields.String(metadata={"pattern": PERMIT_PATTERN}),
+        load_default=list,
+        validate=[validate.Length(max=20, error="at most 20 permits"), _valid_permits],
+        metadata={
+            "description": "Permits held (repeatable): zone codes such as `CA-B` (`CAB`, `ca_b` accepted) or scheme "
+            "codes such as `BUSA`, `TRADER`."
+        },
+    )
+    badge = fields.String(
+        validate=validate.OneOf(BADGES),
+        metadata={"description": "Disabled badge held: `blue` or `green` (Camden's green badge implies a blue one)."},
+    )
+    vehicle = fields.String(load_default="car", validate=validate.OneOf(VEHICLES))
+    fuel = fields.String(
+        validate=validate.OneOf(FUELS),
+        metadata={"description": "Fuel, for the tariff (petrol and electric pay the non-diesel rate)."},
+    )
+    activity = fields.String(
+        load_default="park",
+        validate=validate.OneOf(ACTIVITIES),
+        metadata={"description": "`park` or `load` (loading and unloading)."},
+    )
+
+
+_AT_DESCRIPTION = (
+    "The instant to answer for, ISO 8601. With an offset or `Z` it is that instant; without one it is read in the "
+    "authority's local time zone (the first occurrence in the autumn fold; a time in the spring gap is an error). "
+    "Default: now."
+)
+
+
+class CanIParkArgs(PointArgs, DriverArgs):
+    at = fields.String(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
+    accuracy = fields.Float(
+        load_default=10.0,
+        validate=validate.Range(0, 100),
+        metadata={"description": "GPS uncertainty in metres, 0 to 100 (default 10)."},
+    )
+    stay = fields.Integer(
+        validate=validate.Range(1, MAX_STAY_MINUTES),
+        metadata={"description": f"Intended stay in minutes, 1 to {MAX_STAY_MINUTES}."},
+    )
+
+
+class BaysArgs(PointArgs, DriverArgs):
+    at = fields.String(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
+    radius = fields.Float(
+        load_default=250.0,
+        validate=validate.Range(0, 2000),
+        metadata={"description": "Search radius in metres, 0 to 2000 (default 250)."},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500), metadata={"description": "1 to 500."})
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(0, 100_000), metadata={"description": "0 to 100000."}
+    )
+
+
+class BayArgs(DriverArgs):
+    at = fields.String(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
+
+
+class ScheduleArgs(DriverArgs):
+    from_ = fields.String(
+        data_key="from",
+        metadata={"description": "Start of the schedule, ISO 8601 (default now).", "format": "date-time"},
+    )
+    to = fields.String(
+        metadata={
+            "description": "End of the schedule, ISO 8601 (default from + 7 days; at most 31 days after from).",
+            "format": "date-time",
+        },
+    )
+
+
+class NoArgs(_Args):
+    pass
+
+
+# --- responses --------------------------------------------------------------------------------------------------
+
+
+class _Out(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ProblemSchema(_Out):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    invalid_params = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={"description": "Each invalid parameter: `name` and `reason`."},
+    )
+
+
+class MoneySchema(_Out):
+    amount = fields.String(required=True, validate=validate.Regexp(r"^-?\d+\.\d{2}$"), metadata={"example": "5.70"})
+    currency = fields.String(required=True, metadata={"example": "GBP"})
+
+
+class TariffSchema(_Out):
+    fuel = fields.String(required=True, metadata={"description": "The publisher's label, e.g. `non-diesel`."})
+    per_hour = fields.Nested(MoneySchema, required=True)
+
+
+class PaymentSchema(_Out):
+    required_now = fields.Boolean(required=True)
+    pay_until = _instant(
+        "Until when payment is due from `at` (null when not paying now).", required=True, allow_none=True
+    )
+    tariffs = fields.List(fields.Nested(TariffSchema), required=True)
+    price = fields.Nested(
+        MoneySchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Price of the charged minutes of the stay (null without `fuel` or when free)."},
+    )
+
+
+class GeometrySchema(_Out):
+    type = fields.String(required=True, validate=validate.OneOf(GEOMETRY_TYPES))
+    coordinates = fields.Raw(metadata={"description": "RFC 7946 positions (longitude, latitude)."})
+    geometries = fields.List(fields.Raw())
+
+
+class ChangeSchema(_Out):
+    at = _instant("When it changes.", required=True)
+    can_park = fields.Boolean(required=True)
+    payment_required = fields.Boolean(required=True)
+
+
+class BayRefSchema(_Out):
+    source = fields.String(required=True)
+    ref = fields.String(required=True, metadata={"description": "The publisher's identifier."})
+    type = fields.String(required=True, metadata={"description": "The publisher's wording (restriction type)."})
+    category = fields.String(required=True, metadata={"description": "Our canonical class."})
+    road = fields.String(required=True, allow_none=True)
+    zone = fields.String(required=True, allow_none=True)
+    spaces = fields.Integer(required=True, allow_none=True)
+    distance_m = fields.Float(required=True)
+
+
+class BaySchema(BayRefSchema):
+    geometry = fields.Nested(GeometrySchema, required=True)
+
+
+class CandidateSchema(BayRefSchema):
+    can_park = fields.Boolean(required=True)
+    until = _instant("", required=True, allow_none=True)
+    allowed_from = _instant("", required=True, allow_none=True)
+    payment_required = fields.Boolean(required=True)
+    reason = fields.String(required=True)
+
+
+class AlternativeSchema(BayRefSchema):
+    can_park = fields.Boolean(required=True)
+    until = _instant(
+        "Until when this driver may stay (null: no end within the horizon).", required=True, allow_none=True
+    )
+    payment_required = fields.Boolean(required=True)
+    max_stay = fields.Integer(required=True, allow_none=True)
+    geometry = fields.Nested(GeometrySchema, required=True)
+
+
+class ZoneHoursSchema(_Out):
+    monday_to_friday = fields.String(allow_none=True)
+    saturday = fields.String(allow_none=True)
+    sunday = fields.String(allow_none=True)
+
+
+class ZoneRefSchema(_Out):
+    source = fields.String(required=True)
+    ref = fields.String(required=True)
+    code = fields.String(required=True, metadata={"example": "CA-F"})
+    sub_zone = fields.String(required=True, metadata={"example": "CA-F(n)"})
+    name = fields.String(required=True)
+    hours = fields.Nested(ZoneHoursSchema, required=True)
+
+
+class CanIParkResponse(_Out):
+    can_park = fields.Boolean(
+        required=True, allow_none=True, metadata={"description": "Null only when `basis` is `no_data`."}
+    )
+    until = _instant(
+        "Until when parking stays allowed (null: not allowed now, or no end in the horizon).",
+        required=True,
+        allow_none=True,
+    )
+    allowed_from = _instant(
+        "When parking becomes allowed (null: allowed now, or not within the horizon).", required=True, allow_none=True
+    )
+    at = _instant("The instant answered.", required=True)
+    basis = fields.String(required=True, validate=validate.OneOf(["bay", "zone_default", "no_data"]))
+    bay = fields.Nested(BaySchema, required=True, allow_none=True)
+    zone = fields.Nested(ZoneRefSchema, required=True, allow_none=True)
+    reason = fields.String(required=True)
+    rules = fields.List(fields.Dict(), required=True, metadata={"description": "The evaluation trace."})
+    max_stay = fields.Integer(required=True, allow_none=True, metadata={"description": "Minutes."})
+    stay = fields.Integer(required=True, allow_none=True)
+    stay_ok = fields.Boolean(required=True, allow_none=True)
+    suspended = fields.Boolean(required=True)
+    payment = fields.Nested(PaymentSchema, required=True, allow_none=True)
+    next_changes = fields.List(fields.Nested(ChangeSchema), required=True)
+    candidates = fields.List(fields.Nested(CandidateSchema), required=True)
+    alternatives = fields.List(fields.Nested(AlternativeSchema), required=True)
+    data_as_of = _instant("When the source data was published (or loaded).", required=True, allow_none=True)
+    attribution = fields.String(required=True, allow_none=True)
+    caveats = fields.List(fields.String(), required=True)
+
+
+class BayFeaturePropertiesSchema(BayRefSchema):
+    can_park = fields.Boolean(required=True)
+    until = _instant("", required=True, allow_none=True)
+    allowed_from = _instant("", required=True, allow_none=True)
+    payment_required = fields.Boolean(required=True)
+    max_stay = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True)
+    suspended = fields.Boolean(required=True)
+
+
+class BayFeatureSchema(_Out):
+    type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
+    id = fields.String(required=True, metadata={"description": "`source/ref`."})
+    geometry = fields.Nested(GeometrySchema, required=True)
+    properties = fields.Nested(BayFeaturePropertiesSchema, required=True)
+
+
+class BaysResponse(_Out):
+    type = fields.String(required=True, validate=validate.OneOf(["FeatureCollection"]))
+    features = fields.List(fields.Nested(BayFeatureSchema), required=True)
+    numberMatched = fields.Integer(required=True)
+    numberReturned = fields.Integer(required=True)
+    at = _instant("The instant the statuses are for.", required=True)
+    attribution = fields.List(fields.String(), required=True)
+
+
+class TimesSchema(_Out):
+    days = fields.List(fields.Integer(), required=True, metadata={"description": "0 = Monday … 6 = Sunday."})
+    text = fields.String(required=True, metadata={"example": "Mon-Fri 08:30-18:30"})
+    windows = fields.List(fields.List(fields.String()), required=True, metadata={"description": "[start, end] HH:MM."})
+    date_from = fields.String(allow_none=True)
+    date_to = fields.String(allow_none=True)
+    holidays = fields.String(required=True, metadata={"description": "`ignore`, `except` or `only`."})
+
+
+class RuleSchema(_Out):
+    activity = fields.String(required=True)
+    who = fields.List(fields.String(), required=True)
+    permits = fields.List(fields.String(), required=True)
+    label = fields.String(required=True)
+    text = fields.String(required=True, metadata={"description": "The rule in words."})
+    times = fields.List(fields.Nested(TimesSchema), required=True, metadata={"description": "Empty: at all times."})
+    max_stay = fields.Integer(required=True, allow_none=True)
+    no_return = fields.Integer(required=True, allow_none=True)
+    payment = fields.Boolean(required=True)
+    tariffs = fields.List(fields.Nested(TariffSchema), required=True)
+    priority = fields.Integer(required=True)
+
+
+class RegulationSchema(_Out):
+    category = fields.String(required=True)
+    description = fields.String(required=True)
+    rules = fields.List(fields.Nested(RuleSchema), required=True)
+
+
+class SuspensionSchema(_Out):
+    start = _instant("", required=True)
+    end = _instant("", required=True)
+    reason = fields.String(required=True)
+
+
+class StatusSchema(_Out):
+    at = _instant("", required=True)
+    can_park = fields.Boolean(required=True)
+    until = _instant("", required=True, allow_none=True)
+    allowed_from = _instant("", required=True, allow_none=True)
+    payment_required = fields.Boolean(required=True)
+    max_stay = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
+class BayDetailPropertiesSchema(BayRefSchema):
+    geometry_quality = fields.String(required=True)
+    regulation = fields.Nested(RegulationSchema, required=True)
+    suspensions = fields.List(fields.Nested(SuspensionSchema), required=True)
+    status = fields.Nested(StatusSchema, required=True)
+    zone_hours = fields.Nested(ZoneHoursSchema, required=True, allow_none=True)
+    data_as_of = _instant("", required=True, allow_none=True)
+    attribution = fields.String(required=True, allow_none=True)
+
+
+class BayDetailResponse(_Out):
+    type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
+    id = fields.String(required=True)
+    geometry = fields.Nested(GeometrySchema, required=True)
+    properties = fields.Nested(BayDetailPropertiesSchema, required=True)
+
+
+class IntervalSchema(_Out):
+    start = _instant("Inclusive.", required=True)
+    end = _instant("Exclusive.", required=True)
+    can_park = fields.Boolean(required=True)
+    payment_required = fields.Boolean(required=True)
+    max_stay = fields.Integer(required=True, allow_none=True)
+    suspended = fields.Boolean(required=True)
+    reason = fields.String()
+
+
+class ScheduleResponse(_Out):
+    source = fields.String(required=True)
+    ref = fields.String(required=True)
+    start = _instant("", required=True, data_key="from")
+    end = _instant("", required=True, data_key="to")
+    timezone = fields.String(required=True)
+    intervals = fields.List(fields.Nested(IntervalSchema), required=True)
+
+
+class ZoneFeaturePropertiesSchema(ZoneRefSchema):
+    pass
+
+
+class ZoneFeatureSchema(_Out):
+    type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
+    id = fields.String(required=True)
+    geometry = fields.Nested(GeometrySchema, required=True)
+    properties = fields.Nested(ZoneFeaturePropertiesSchema, required=True)
+
+
+class ZonesResponse(_Out):
+    type = fields.String(required=True, validate=validate.OneOf(["FeatureCollection"]))
+    features = fields.List(fields.Nested(ZoneFeatureSchema), required=True)
+    numberMatched = fields.Integer(required=True)
+    numberReturned = fields.Integer(required=True)
+
+
+class SourceSchema(_Out):
+    name = fields.String(required=True)
+    publisher = fields.String(required=True)
+    licence = fields.String(required=True)
+    attribution = fields.String(required=True)
+    url = fields.String(required=True)
+    timezone = fields.String(required=True)
+    holidays = fields.String(required=True, allow_none=True)
+    published_at = _instant("", required=True, allow_none=True)
+    last_loaded_at = _instant("", required=True, allow_none=True)
+    bays = fields.Integer(required=True, metadata={"description": "Live bays."})
+    zones = fields.Integer(required=True, metadata={"description": "Live zone polygons."})
+
+
+class SourcesResponse(_Out):
+    sources = fields.List(fields.Nested(SourceSchema), required=True)

@@ -1,0 +1,41 @@
+"""``GET /v1/zones`` and ``GET /v1/zones/{code}``: controlled parking zones with their hours."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import RAISE
+
+from parking_api.api.v1 import http
+from parking_api.api.v1.schemas import NoArgs, ZonesResponse
+from parking_api.db import get_session
+from parking_api.services import parking
+
+blueprint = http.make_blueprint("zones", __name__, description="Controlled parking zones.", not_found=True)
+
+
+@blueprint.route("/zones")
+class Zones(MethodView):
+    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.response(200, ZonesResponse)
+    def get(self):
+        """Every zone polygon
+
+        One feature per zone polygon, with its zone `code`, `sub_zone` name and controlled `hours`
+        (`monday_to_friday`, `saturday`, `sunday`; null when uncontrolled that day).
+        """
+        now = parking.utcnow()
+        return http.json_response(parking.zones(get_session()), now=now, personal=False)
+
+
+@blueprint.route("/zones/<string:code>")
+class Zone(MethodView):
+    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.response(200, ZonesResponse)
+    def get(self, code: str):
+        """One zone's polygons
+
+        `code` as `CA-F` (`CAF` and lower case accepted); every polygon (sub-zone) of the zone with its own hours.
+        404 when no live polygon has that code.
+        """
+        now = parking.utcnow()
+        return http.json_response(parking.zones(get_session(), code=code), now=now, personal=False)

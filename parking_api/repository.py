@@ -1,0 +1,353 @@
+"""The API's SQL: every read the driver endpoints make, one statement per request where it can be.
+
+Each function runs a single statement and returns plain Python data (parsed JSON, no ORM objects), so that the
+service layer can evaluate it with the pure engine. Only live places (``retired_at IS NULL``) and live zones ever
+answer drivers; the statements say so literally so that the partial GiST indexes (``places_geog_live`` on
+``(geom::geography)``, ``zones_geom_live`` on ``geom``) are used.
+
+The hot path, :func:`nearby`, answers ``/v1/can-i-park`` in one round trip: the candidate places within reach of the
+point, the nearest places for alternatives (KNN ``<->`` on geography), their suspensions in the evaluation window,
+the regulations the caller has not cached yet, the zone polygons containing the point, and the source metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+from sqlalchemy.types import Integer
+
+# Point-only bays (no kerb line in the source) answer within their own ``search_radius_m`` (the Camden loader caps it at
+# 25 m); the index condition needs a constant, so larger radii are clipped to this.
+POINT_REACH_CAP_M = 30.0
+
+# The asked point, written inline (not as a CTE) so that the planner sees a constant and uses the GiST indexes.
+# Distances are on the sphere (the metric the KNN ``<->`` orders by, within ~0.3 % of the spheroid), so that every
+# place is measured alike; the reach filters (``ST_DWithin``) use the spheroid.
+_G = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+_GG = f"{_G}::geography"
+
+
+def _place_json(distance: str, extra: str = "") -> str:
+    """The columns every place carries to the service; ``distance`` is the SQL of its distance in metres."""
+    return f"""
+    json_build_object({extra}
+        'id', p.id,
+        'source', s.name,
+        'ref', p.ref,
+        'kind', p.kind,
+        'restriction_type', p.restriction_type,
+        'category', p.category,
+        'regulation_id', p.regulation_id,
+        'road', p.road,
+        'zone', p.zone,
+        'spaces', p.spaces,
+        'geom_quality', p.geom_quality,
+        'search_radius_m', p.search_radius_m,
+        'distance_m', {distance},
+        'geometry', ST_AsGeoJSON(p.geom, 7)::json,
+        'suspensions', (
+            SELECT coalesce(json_agg(json_build_object('start', su.starts_at, 'end', su.ends_at, 'reason', su.reason)
+                                     ORDER BY su.starts_at), '[]'::json)
+              FROM suspensions su
+             WHERE su.place_id = p.id AND su.ends_at > :window_start AND su.starts_at < :window_end
+        )
+    )"""
+
+
+_SOURCE_JSON = """
+    json_build_object(
+        'id', s.id, 'name', s.name, 'publisher', s.publisher, 'licence', s.licence, 'attribution', s.attribution,
+        'url', s.url, 'timezone', s.timezone, 'holidays', s.holidays, 'published_at', s.published_at,
+        'last_loaded_at', s.last_loaded_at
+    )"""
+
+_ZONE_JSON = """
+    json_build_object(
+        'id', z.id, 'source', s.name, 'ref', z.ref, 'code', z.code, 'name', z.name, 'sub_zone', z.sub_zone,
+        'hours', z.hours, 'regulation_id', z.regulation_id
+    )"""
+
+# Regulations of the places (and zones) found, the definition left out for ids the caller has cached.
+_REGULATIONS_JSON = """
+    SELECT coalesce(json_agg(json_build_object(
+               'id', r.id, 'fingerprint', r.fingerprint,
+               'definition', CASE WHEN r.id = ANY(:known) THEN NULL ELSE r.definition END)), '[]'::json)
+      FROM regulations r"""
+
+NEARBY_SQL = text(
+    f"""
+WITH candidate AS (
+    SELECT p.id, ST_Distance(p.geom::geography, {_GG}, false) AS distance_m
+      FROM places p
+     WHERE p.retired_at IS NULL
+       AND ST_DWithin(p.geom::geography, {_GG}, :accuracy)
+    UNION
+    SELECT p.id, ST_Distance(p.geom::geography, {_GG}, false)
+      FROM places p
+     WHERE p.retired_at IS NULL
+       AND ST_DWithin(p.geom::geography, {_GG}, :point_cap)
+       AND p.geom_quality = 'point'
+       AND ST_DWithin(p.geom::geography, {_GG}, least(p.search_radius_m, :point_cap))
+),
+nearest AS (
+    SELECT p.id, p.geom::geography <-> {_GG} AS distance_m
+      FROM places p
+     WHERE p.retired_at IS NULL
+       AND ST_DWithin(p.geom::geography, {_GG}, :near_radius)
+     ORDER BY p.geom::geography <-> {_GG}
+     LIMIT :near_limit
+),
+hits AS MATERIALIZED (
+    SELECT id, bool_or(is_candidate) AS is_candidate, min(distance_m) AS distance_m
+      FROM (SELECT id, true AS is_candidate, distance_m FROM candidate
+            UNION ALL SELECT id, false, distance_m FROM nearest) u
+     GROUP BY id
+),
+placed AS MATERIALIZED (
+    SELECT p.regulation_id, h.distance_m, p.id, {_place_json("h.distance_m", "'candidate', h.is_candidate,")} AS doc
+      FROM hits h
+      JOIN places p ON p.id = h.id
+      JOIN sources s ON s.id = p.source_id
+),
+zoned AS MATERIALIZED (
+    SELECT z.regulation_id, {_ZONE_JSON} AS doc
+      FROM zones z
+      JOIN sources s ON s.id = z.source_id
+     WHERE z.retired_at IS NULL AND ST_Intersects(z.geom, {_G})
+)
+SELECT
+    (SELECT coalesce(json_agg(doc ORDER BY distance_m, id), '[]'::json) FROM placed) AS places,
+    (SELECT coalesce(json_agg(doc ORDER BY doc->>'code', doc->>'sub_zone', doc->>'ref'), '[]'::json)
+       FROM zoned) AS zones,
+    ({_REGULATIONS_JSON}
+      WHERE r.id IN (SELECT regulation_id FROM placed UNION SELECT regulation_id FROM zoned)) AS regulations,
+    (SELECT coalesce(json_agg({_SOURCE_JSON} ORDER BY s.name), '[]'::json) FROM sources s) AS sources
+"""
+).bindparams(bindparam("known", type_=ARRAY(Integer)))
+
+
+@dataclass
+class Nearby:
+    """What :func:`nearby` found: places nearest first (``candidate`` set on those within reach of the point)."""
+
+    places: list[dict[str, Any]]
+    zones: list[dict[str, Any]]
+    regulations: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def nearby(
+    session: Session,
+    *,
+    lon: float,
+    lat: float,
+    accuracy: float,
+    window_start: datetime,
+    window_end: datetime,
+    near_radius: float = 300.0,
+    near_limit: int = 50,
+    known_regulations: Iterable[int] = (),
+) -> Nearby:
+    """Candidates within reach of the point, the nearest ``near_limit`` places within ``near_radius`` metres, the
+    zones containing the point, the regulations not in ``known_regulations`` and every source — one statement."""
+    row = (
+        session.execute(
+            NEARBY_SQL,
+            {
+                "lon": lon,
+                "lat": lat,
+                "accuracy": accuracy,
+                "point_cap": POINT_REACH_CAP_M,
+                "near_radius": near_radius,
+                "near_limit": near_limit,
+                "window_start": window_start,
+                "window_end": window_end,
+                "known": sorted(known_regulations),
+            },
+        )
+        .mappings()
+        .one()
+    )
+    return Nearby(
+        places=_json(row["places"]),
+        zones=_json(row["zones"]),
+        regulations=_json(row["regulations"]),
+        sources=_json(row["sources"]),
+    )
+
+
+NEAREST_ONLY_SQL = text(
+    f"""
+SELECT p.id, p.ref, p.geom::geography <-> {_GG} AS distance_m
+  FROM places p
+ WHERE p.retired_at IS NULL AND ST_DWithin(p.geom::geography, {_GG}, :radius)
+ ORDER BY p.geom::geography <-> {_GG}
+ LIMIT 1
+"""
+)
+
+
+def nearest_only(session: Session, *, lon: float, lat: float, radius: float = 300.0) -> dict[str, Any] | None:
+    """The bare indexed nearest-bay query (the benchmark's baseline)."""
+    row = session.execute(NEAREST_ONLY_SQL, {"lon": lon, "lat": lat, "radius": radius}).mappings().first()
+    return dict(row) if row else None
+
+
+BAYS_WITHIN_SQL = text(
+    f"""
+WITH hits AS MATERIALIZED (
+    SELECT p.id, ST_Distance(p.geom::geography, {_GG}, false) AS distance_m
+      FROM places p
+     WHERE p.retired_at IS NULL AND ST_DWithin(p.geom::geography, {_GG}, :radius)
+),
+page AS MATERIALIZED (
+    SELECT id, distance_m FROM hits ORDER BY distance_m, id LIMIT :limit OFFSET :offset
+),
+placed AS MATERIALIZED (
+    SELECT p.regulation_id, page.distance_m, p.id, {_place_json("page.distance_m")} AS doc
+      FROM page
+      JOIN places p ON p.id = page.id
+      JOIN sources s ON s.id = p.source_id
+)
+SELECT
+    (SELECT count(*) FROM hits) AS matched,
+    (SELECT coalesce(json_agg(doc ORDER BY distance_m, id), '[]'::json) FROM placed) AS places,
+    ({_REGULATIONS_JSON} WHERE r.id IN (SELECT regulation_id FROM placed)) AS regulations,
+    (SELECT coalesce(json_agg({_SOURCE_JSON} ORDER BY s.name), '[]'::json) FROM sources s) AS sources
+"""
+).bindparams(bindparam("known", type_=ARRAY(Integer)))
+
+
+@dataclass
+class BaysPage:
+    matched: int
+    places: list[dict[str, Any]]
+    regulations: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+
+
+def bays_within(
+    session: Session,
+    *,
+    lon: float,
+    lat: float,
+    radius: float,
+    limit: int,
+    offset: int,
+    window_start: datetime,
+    window_end: datetime,
+    known_regulations: Iterable[int] = (),
+) -> BaysPage:
+    """Live places within ``radius`` metres, nearest first (ties by id, stable across pages), one statement."""
+    row = (
+        session.execute(
+            BAYS_WITHIN_SQL,
+            {
+                "lon": lon,
+                "lat": lat,
+                "radius": radius,
+                "limit": limit,
+                "offset": offset,
+                "window_start": window_start,
+                "window_end": window_end,
+                "known": sorted(known_regulations),
+            },
+        )
+        .mappings()
+        .one()
+    )
+    return BaysPage(
+        matched=int(row["matched"]),
+        places=_json(row["places"]),
+        regulations=_json(row["regulations"]),
+        sources=_json(row["sources"]),
+    )
+
+
+BAY_SQL = text(
+    f"""
+SELECT {_place_json("0")}::jsonb || jsonb_build_object(
+           'regulation', json_build_object('id', r.id, 'fingerprint', r.fingerprint, 'definition', r.definition),
+           'source_meta', {_SOURCE_JSON},
+           'zone_meta', (
+               SELECT json_build_object('code', z.code, 'name', z.name, 'sub_zone', z.sub_zone, 'hours', z.hours)
+                 FROM zones z
+                WHERE z.retired_at IS NULL AND z.source_id = p.source_id AND ST_Intersects(z.geom, pt.g)
+                ORDER BY (z.code = p.zone) DESC, z.code, z.ref
+                LIMIT 1
+           )
+       ) AS doc
+  FROM places p
+  JOIN sources s ON s.id = p.source_id
+  JOIN regulations r ON r.id = p.regulation_id
+ CROSS JOIN LATERAL (SELECT ST_PointOnSurface(p.geom) AS g) pt
+ WHERE s.name = :source AND p.ref = :ref AND p.retired_at IS NULL
+"""
+)
+
+
+def bay(
+    session: Session, *, source: str, ref: str, window_start: datetime, window_end: datetime
+) -> dict[str, Any] | None:
+    """One live place by its source name and publisher reference, with its regulation, source, the zone polygon
+    it lies in and the suspensions that overlap the window; ``None`` when unknown or retired."""
+    row = session.execute(
+        BAY_SQL, {"source": source, "ref": ref, "window_start": window_start, "window_end": window_end}
+    ).first()
+    return _json(row[0]) if row else None
+
+
+ZONES_SQL = text(
+    """
+SELECT coalesce(json_agg(json_build_object(
+           'source', s.name, 'ref', z.ref, 'code', z.code, 'name', z.name, 'sub_zone', z.sub_zone,
+           'hours', z.hours, 'geometry', ST_AsGeoJSON(z.geom, 7)::json
+       ) ORDER BY z.code, z.sub_zone, z.ref), '[]'::json)
+  FROM zones z
+  JOIN sources s ON s.id = z.source_id
+ WHERE z.retired_at IS NULL AND (CAST(:code AS text) IS NULL OR z.code = :code)
+"""
+)
+
+
+def zones(session: Session, *, code: str | None = None) -> list[dict[str, Any]]:
+    """Every live zone polygon (of one zone ``code`` when given), ordered by code, sub-zone and ref."""
+    return _json(session.execute(ZONES_SQL, {"code": code}).scalar_one())
+
+
+SOURCES_SQL = text(
+    f"""
+SELECT coalesce(json_agg({_SOURCE_JSON}::jsonb || jsonb_build_object(
+           'bays', (SELECT count(*) FROM places p WHERE p.source_id = s.id AND p.retired_at IS NULL),
+           'zones', (SELECT count(*) FROM zones z WHERE z.source_id = s.id AND z.retired_at IS NULL)
+       ) ORDER BY s.name), '[]'::json)
+  FROM sources s
+"""
+)
+
+
+def sources(session: Session) -> list[dict[str, Any]]:
+    """Every source with its metadata and its counts of live bays and zones."""
+    return _json(session.execute(SOURCES_SQL).scalar_one())
+
+
+REGULATIONS_SQL = text("SELECT id, fingerprint, definition FROM regulations WHERE id = ANY(:ids)").bindparams(
+    bindparam("ids", type_=ARRAY(Integer))
+)
+
+
+def regulations(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Regulations by id (the fallback when a cached id no longer matches its fingerprint)."""
+    rows = session.execute(REGULATIONS_SQL, {"ids": list(ids)}).mappings().all()
+    return [{"id": r["id"], "fingerprint": r["fingerprint"], "definition": _json(r["definition"])} for r in rows]
