@@ -31,7 +31,8 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it would cost a round trip per request. A connection that died with the server fails its
+        # request with a 503 and SQLAlchemy then invalidates the pool, so the next request reconnects.
         pool_recycle=1800,
         future=True,
         **kwargs,

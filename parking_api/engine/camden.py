@@ -7,8 +7,11 @@ operation a bay carries no rule of its own. Where the council's pages are silent
 cannot earn a driver a penalty charge.
 
 Priorities are explicit (lower wins, see ``model.py``): badge concession 10, permits 20, other user classes 30,
-loading 40, payers / everyone 50, prohibitions 60. So a permit holder in a shared-use bay parks on the permit (free,
-no max stay), and a badge holder under the concession parks free with no time limit.
+loading 40, payers / everyone 50, the zone default's single yellow line 60. So a permit holder in a shared-use bay
+parks on the permit (free, no max stay), and a badge holder under the concession parks free with no time limit.
+A bay that is a prohibition for everyone (bus stop, taxi rank) ranks 5: alone in its bay the number changes nothing,
+but where two bays cover the same spot and are evaluated together, the kerb nobody may stop at outranks the
+neighbour's permission (the reading that cannot earn a driver a penalty charge).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ PRIORITY_PERMIT = 20
 PRIORITY_CLASS = 30
 PRIORITY_LOADING = 40
 PRIORITY_EVERYONE = 50
+PRIORITY_BAY_PROHIBITION = 5
 PRIORITY_PROHIBITION = 60
 
 LISTED = "listed"  # a grant's permits are the row's valid_parking_permits
@@ -278,7 +282,7 @@ def build_bay_regulation(
             Rule(
                 activity=bay.prohibition,
                 time_spans=spans,
-                priority=PRIORITY_PROHIBITION,
+                priority=PRIORITY_BAY_PROHIBITION,
                 label=bay.prohibition_label or bay.restriction_type,
             )
         )
@@ -364,6 +368,7 @@ __all__ = [
     "CAMDEN",
     "CAMDEN_BAY_TYPES",
     "CAMDEN_BAY_TYPE_ROWS",
+    "PRIORITY_BAY_PROHIBITION",
     "PRIORITY_CLASS",
     "PRIORITY_CONCESSION",
     "PRIORITY_EVERYONE",

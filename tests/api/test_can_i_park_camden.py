@@ -11,6 +11,8 @@ The bays, as the bundled file (``loaders/data/camden/camden_parking_bays_7hiv-3r
 - 46126601 and 46126603, Royal College Street, CA-G, both point-only at (-0.134474, 51.536533): "resident permit
   holders only", "mon-fri 08:30-18:30", permits CA-G; and "paid-for", "mon-fri 08:30-18:30", "4 hours",
   "£4.15 (non-diesel) / £5.04 (diesel)". The next bay is 42 m away.
+- 46129384 and 46129385, Grafton Way, both point-only at (-0.137055, 51.523897): "taxi rank", "at any time"; and
+  "paid-for", "mon-sat 08:30-18:30", "2 hours", "£5.70 (non-diesel) / £6.93 (diesel)".
 
 Zones (``camden_cpz.geojson``): CA-F(n) controlled Mon-Fri 08:30-23:00; CA-F(s) Mon-Fri 08:30-18:30. Bank holidays
 (England): Mon 31 Aug 2026, Fri 25 Dec, Sat 26 Dec and Mon 28 Dec 2026 (substitute). Clocks go forward on Sun 29 Mar
@@ -25,6 +27,7 @@ ELIZABETH_MEWS = {"lat": 51.54637465, "lon": -0.16208376}  # the middle of bay 4
 BEDFORD_ROW = {"lat": 51.51911819230162, "lon": -0.114817817449271}  # a vertex of bay 46042958
 BIDBOROUGH_STREET = {"lat": 51.528891774874864, "lon": -0.12500558415392}  # a vertex of bay 46043252
 ROYAL_COLLEGE_STREET = {"lat": 51.536533, "lon": -0.134474}  # the point of bays 46126601 and 46126603
+GRAFTON_WAY = {"lat": 51.523897, "lon": -0.137055}  # the point of bays 46129384 (taxi rank) and 46129385 (paid)
 CA_F_NORTH = {"lat": 51.5420945, "lon": -0.14230484}  # inside CA-F(n), 60 m from the nearest bay
 CA_F_SOUTH = {"lat": 51.535487, "lon": -0.13984612}  # inside CA-F(s), 118 m from the nearest bay
 
@@ -292,6 +295,19 @@ def test_two_bays_at_the_same_spot_outside_hours_take_the_earlier_until(api):
     assert body["until"] == "2026-03-03T08:30:00+00:00"
     other = next(c for c in body["candidates"] if c["ref"] == "46126603")
     assert other["until"] == "2026-03-03T12:30:00+00:00"
+
+
+def test_a_taxi_rank_and_a_paid_bay_at_the_same_spot_give_the_safe_answer(api):
+    # Monday 10:00, petrol. Nobody may stop on a taxi rank at any time; the paid bay next to it would take payment.
+    # Evaluated together, the taxi rank's no-stopping wins: the driver is told no (and never "from" a time, since
+    # the rank is "at any time"), with the paid bay offered as the alternative 0 m away until 12:00.
+    body = ask(api, GRAFTON_WAY, at=MONDAY_10, fuel="petrol")
+    assert body["bay"]["ref"] == "46129384"
+    assert body["bay"]["type"] == "taxi rank"
+    assert body["can_park"] is False
+    assert body["allowed_from"] is None
+    assert body["alternatives"][0]["ref"] == "46129385"
+    assert body["alternatives"][0]["until"] == "2026-03-02T12:00:00+00:00"
 
 
 # --- zone defaults and no data ------------------------------------------------------------------------------------
