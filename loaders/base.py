@@ -106,3 +106,21 @@ class Converted:
     rejected_regulations: list[Reject] = field(default_factory=list)
     flags: Counter[str] = field(default_factory=Counter)
     meta: SourceMeta = field(default_factory=SourceMeta)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What ``parking load`` passes to every converter, as ``convert(path, options)``.
+
+    ``source``: the source name the records are loaded under (``--source``); ``mapping``: a mapping file for the
+    ``mapped`` kind (``--mapping``); ``timezone``: an IANA zone overriding the feed's own (``--timezone``);
+    ``holidays``: a holiday calendar name such as ``GB-ENG`` (``--holidays``); ``inclusive_ends``: read end times as
+    inclusive (``--inclusive-ends``); ``progress``: show a progress bar while reading (terminals only).
+    """
+
+    source: str | None = None
+    mapping: str | None = None
+    timezone: str | None = None
+    holidays: str | None = None
+    inclusive_ends: bool = False
+    progress: bool = False

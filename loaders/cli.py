@@ -1,8 +1,179 @@
-"""``parking load …``: the loader commands (filled in by the loaders)."""
+"""``parking load …``: load council data into PostGIS, and look at what earlier loads did.
+
+    parking load camden-bays FILE-OR-URL [--source camden] [--dry-run] [--json]
+    parking load camden-cpz  FILE-OR-URL [--source camden]
+    parking load suspensions FILE-OR-URL --source NAME [--timezone TZ] [--inclusive-ends]
+    parking load curblr      FILE-OR-URL --source NAME [--timezone TZ] [--holidays CAL]
+    parking load mapped      FILE-OR-URL --source NAME --mapping FILE
+    parking load history [--source NAME] [--json]
+    parking load rejects RUN [--json]
+    parking load bundled
+
+Exit status: 0 when the load succeeded (or the dry run found something to load), 1 when the file could not be read
+or nothing could be loaded, 2 for a usage error (such as a missing --source).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
+from .base import UsageError
+from .runner import DEFAULT_SOURCE, KINDS
 
-@click.group()
+_HELP = {
+    "camden-bays": "Camden Parking Bays: the API JSON or the CSV download (detected). --source defaults to camden.",
+    "camden-cpz": "Camden Controlled Parking Zones (GeoJSON): zone polygons and their controlled hours.",
+    "suspensions": "Bay suspensions in our documented CSV/JSON form (loaders/README.md). --source is required.",
+    "curblr": "A CurbLR feed (JSON). --source is required.",
+    "mapped": "A council file read through a mapping file (--mapping). --source is required.",
+}
+
+
+def _database_url() -> str:
+    from parking_api.config import database_url
+
+    return database_url()
+
+
+def _sigterm_to_exit() -> None:
+    """``docker stop`` sends SIGTERM: end like Ctrl-C, so the run is recorded as failed and nothing changes."""
+
+    def handler(signum, _frame):  # pragma: no cover - signal delivery
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError):  # not in the main thread (e.g. under a test runner's thread)
+        signal.signal(signal.SIGTERM, handler)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def load() -> None:
-    """Load council data into PostGIS."""
+    """Load council data into PostGIS (all or nothing per run), and show the history of loads.
+
+    PATH-OR-URL is a file path or an http(s) URL (downloaded to a temporary file first). A newer full file of one
+    kind for a source replaces what that kind loaded for that source: rows are upserted by (source, ref) and the
+    ones the file no longer lists are retired. Needs DATABASE_URL.
+    """
+
+
+def _kind_command(kind: str) -> Callable[..., Any]:
+    source_help = (
+        f"Source name the rows are loaded under [default: {DEFAULT_SOURCE[kind]}]."
+        if kind in DEFAULT_SOURCE
+        else "Source name the rows are loaded under (required)."
+    )
+
+    @click.argument("location", metavar="PATH-OR-URL")
+    @click.option("--source", "source", required=kind not in DEFAULT_SOURCE, help=source_help)
+    @click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file (kind 'mapped').")
+    @click.option("--timezone", help="IANA time zone of local times in the file, e.g. Europe/London.")
+    @click.option("--holidays", help="Public-holiday calendar, e.g. GB-ENG.")
+    @click.option("--inclusive-ends", is_flag=True, help="Read end times as inclusive (18:59 means until 19:00).")
+    @click.option("--dry-run", is_flag=True, help="Convert, validate and report; change nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text report.")
+    def command(location: str, source: str | None, mapping: str | None, timezone: str | None, holidays: str | None,
+                inclusive_ends: bool, dry_run: bool, as_json: bool) -> None:  # fmt: skip
+        from .runner import format_report, run_load
+
+        url = _database_url()
+        _sigterm_to_exit()
+        try:
+            report = run_load(
+                url,
+                kind,
+                location,
+                source=source,
+                mapping=mapping,
+                timezone=timezone,
+                holidays=holidays,
+                inclusive_ends=inclusive_ends,
+                dry_run=dry_run,
+                progress=not as_json,
+            )
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was changed (the run is recorded as failed)", err=True)
+            sys.exit(130)
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(format_report(report))
+        if not report.ok:
+            if not as_json:
+                click.echo(f"load failed: {report.error}", err=True)
+            sys.exit(1)
+
+    command.__doc__ = f"{_HELP[kind]}\n\nPATH-OR-URL is a file path or an http(s) URL."
+    return load.command(kind)(command)
+
+
+for _kind in KINDS:
+    _kind_command(_kind)
+
+
+@load.command("history")
+@click.option("--source", help="Only this source's runs.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000), help="How many runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def history_command(source: str | None, limit: int, as_json: bool) -> None:
+    """List load runs, newest first."""
+    from .runner import history
+
+    runs = history(_database_url(), source=source, limit=limit)
+    if as_json:
+        click.echo(json.dumps(runs, ensure_ascii=False))
+        return
+    if not runs:
+        click.echo("no loads yet")
+        return
+    click.echo(f"{'run':>5}  {'source':<12} {'kind':<12} {'status':<9} {'started (UTC)':<19} "
+               f"{'read':>8} {'loaded':>8} {'rejected':>8} {'retired':>7}  location")  # fmt: skip
+    for r in runs:
+        started = (r["started_at"] or "")[:19].replace("T", " ")
+        click.echo(
+            f"{r['run_id']:>5}  {r['source']:<12} {r['kind']:<12} {r['status']:<9} {started:<19} "
+            f"{r['read']:>8} {r['loaded']:>8} {r['rejected']:>8} {r['retired']:>7}  {r['location']}"
+        )
+        if r["error"]:
+            click.echo(f"       error: {r['error']}")
+
+
+@load.command("rejects")
+@click.argument("run", type=int)
+@click.option("--limit", type=click.IntRange(1), help="At most this many rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def rejects_command(run: int, limit: int | None, as_json: bool) -> None:
+    """List the rows run RUN rejected: row number (1-based data record), field, reason and raw value."""
+    from .runner import run_rejects
+
+    rows = run_rejects(_database_url(), run, limit=limit)
+    if rows is None:
+        click.echo(f"no load run {run}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"run {run} rejected no rows")
+        return
+    for r in rows:
+        raw = r["raw"] if len(r["raw"]) <= 200 else r["raw"][:197] + "..."
+        click.echo(f"row {r['row_number']}  field {r['field'] or '-'}: {r['reason']}\n    raw: {raw}")
+
+
+@load.command("bundled")
+def bundled_command() -> None:
+    """Load the bundled Camden demo data (CPZ and a 1,000-bay sample) unless already loaded."""
+    from .runner import load_bundled
+
+    _sigterm_to_exit()
+    reports = load_bundled(_database_url(), progress=True, echo=click.echo)
+    if any(not r.ok for r in reports):
+        sys.exit(1)

@@ -40,6 +40,14 @@ from shapely.geometry import shape
 
 from loaders.base import Converted, PlaceRecord, Reject, SourceMeta, StructuralError, UsageError
 from loaders.curblr import check_holidays, check_timezone, number_text, read_json
+from parking_api.engine.camden import (
+    PRIORITY_BAY_PROHIBITION,
+    PRIORITY_CLASS,
+    PRIORITY_CONCESSION,
+    PRIORITY_EVERYONE,
+    PRIORITY_LOADING,
+    PRIORITY_PERMIT,
+)
 from parking_api.engine.model import (
     Activity,
     HolidayMode,
@@ -51,13 +59,6 @@ from parking_api.engine.model import (
     normalise_permit,
 )
 from parking_api.engine.parse import ParseError, parse_duration, parse_permits, parse_tariff, parse_times
-
-PRIORITY_CONCESSION = 10
-PRIORITY_PERMIT = 20
-PRIORITY_CLASS = 30
-PRIORITY_LOADING = 40
-PRIORITY_EVERYONE = 50
-PRIORITY_PROHIBITION = 60
 
 FORMATS = ("geojson", "csv", "json-records")
 DEFAULT_MISSING = ("", "n/a", "na", "null", "none", "-")
@@ -864,7 +865,7 @@ def build_rules(
             Rule(
                 activity=bay.prohibit,
                 time_spans=spans,
-                priority=PRIORITY_PROHIBITION,
+                priority=PRIORITY_BAY_PROHIBITION,
                 label=bay.label or bay.name,
             )
         )

@@ -105,7 +105,7 @@ def test_islington_style_other_types() -> None:
     (loading,) = places["ISL-0005"].regulation.rules
     assert (loading.activity, loading.user_classes, loading.max_stay) == (Activity.LOAD, {UserClass.GOODS}, 40)
     (bus_stop,) = places["ISL-0006"].regulation.rules
-    assert (bus_stop.activity, bus_stop.priority, bus_stop.label) == (Activity.NO_STOPPING, 60, "Bus stop")
+    assert (bus_stop.activity, bus_stop.priority, bus_stop.label) == (Activity.NO_STOPPING, 5, "Bus stop")
     motorcycle = places["ISL-0010"]
     assert motorcycle.geom_quality == "polygon" and motorcycle.spaces is None  # "six" is not a number
     assert motorcycle.regulation.rules[0].time_spans[0].windows == ((0, 1440),)  # the type's own times win

@@ -1,0 +1,424 @@
+"""Camden "Parking Bays" (dataset 7hiv-3r9k, OGL v3.0) in either published form, detected from the file:
+
+- the Socrata API JSON (an array of objects with snake_case names, every value a string), read as a stream;
+- the CSV download (Title Case headers such as ``Restriction Type``, EPSG:27700 and EPSG:4326 WKT and GeoJSON
+  columns, ``Last Uploaded`` as ``04/08/2023 11:00:33 PM``, month first);
+- also a GeoJSON FeatureCollection whose properties carry the same names.
+
+Each row becomes one place keyed by ``unique_identifier``. Geometry, best first: the publisher's WGS84 geometry;
+the EPSG:27700 geometry (reprojected in PostGIS); the longitude/latitude point; the easting/northing point. A present
+geometry with one-point parts loses those parts (or falls back to the point) and is flagged, not rejected; a row
+with no usable location at all is rejected. Implausible bay lengths (centimetres written as metres) are flagged and
+replaced by spaces × 5 m where it matters: the search radius of a point-only bay (half its length, at most 25 m).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from parking_api.engine.camden import build_bay_regulation
+from parking_api.engine.model import Regulation
+from parking_api.engine.parse import ParseError
+
+from . import _camden
+from ._io import csv_line, csv_records, first_char, iter_json_array, load_json, open_text
+from .base import Converted, LoadOptions, PlaceRecord, Reject, StructuralError
+
+SPACE_LENGTH_M = 5.0  # one parallel parking space, for bays whose published length is implausible
+MAX_SEARCH_RADIUS_M = 25.0
+MAX_LENGTH_PER_SPACE_M = 100.0  # beyond this the "metres" are centimetres (or worse): 1920 for 3 spaces
+MIN_LENGTH_PER_SPACE_M = 0.5
+
+# Flags (``places.flags`` and the report's flagged_by_reason)
+FLAG_POINT_ONLY = "no_geometry_point_used"
+FLAG_REPROJECTED = "geometry_from_epsg_27700"
+FLAG_DEGENERATE_DROPPED = "degenerate_geometry_parts_dropped"
+FLAG_DEGENERATE_POINT = "degenerate_geometry_point_used"
+FLAG_UNREADABLE_POINT = "unreadable_geometry_point_used"
+FLAG_IMPLAUSIBLE_LENGTH = "implausible_length"
+FLAG_IMPLAUSIBLE_SPACES = "implausible_spaces"
+FLAG_UNREADABLE_LENGTH = "unreadable_length"
+FLAG_UNREADABLE_SPACES = "unreadable_spaces"
+
+_GEOMETRY_FIELDS = (
+    "epsg_4326_well_known_text_geometry",
+    "epsg_4326_geojson_geometry",
+    "epsg_27700_well_known_text_geometry",
+    "epsg_27700_geojson_geometry",
+)
+_COLUMNS = frozenset(
+    {"unique_identifier", "restriction_type", "road_name", "controlled_parking_zone", "parking_spaces", "geometry"}
+)
+_SKIPPED = frozenset({"disclaimer", "location", "organisation_uri"})  # constant or duplicated: not kept
+_NOT_ATTRIBUTES = frozenset({*_COLUMNS, *_GEOMETRY_FIELDS})
+_NA = frozenset({"", "n/a", "na", "null", "none"})
+_PARSE_FIELDS = (
+    ("times of operation", "times_of_operation"),
+    ("maximum stay", "maximum_stay"),
+    ("tariff", "tariff"),
+    ("permits", "valid_parking_permits"),
+    ("restriction type", "restriction_type"),
+)
+_LINE_RE = re.compile(r"^\s*(MULTILINESTRING|LINESTRING)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+_PART_RE = re.compile(r"\(([^()]*)\)")
+
+
+def normalise_name(name: str) -> str:
+    """``EPSG:27700 Well Known Text Geometry`` → ``epsg_27700_well_known_text_geometry`` (the API JSON's name)."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+_NA_FAST = frozenset({"", "N/A", "n/a", "NA", "na", "null", "NULL", "None", "none"})
+
+
+def _text(value: Any) -> str | None:
+    """A field as stripped text; None for missing, empty and N/A."""
+    if value.__class__ is str:
+        text = value.strip()
+    elif value is None:
+        return None
+    else:
+        text = (json.dumps(value) if isinstance(value, dict | list) else str(value)).strip()
+    if text in _NA_FAST or (len(text) <= 4 and text.lower() in _NA):
+        return None
+    return text
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+class _Builder:
+    """Memoised regulation builder: each distinct combination of restriction texts is parsed once."""
+
+    def __init__(self, options: LoadOptions) -> None:
+        self.authority = _camden.authority(options)
+        self.cache: dict[tuple, Regulation | ParseError] = {}
+
+    def __call__(self, key: tuple) -> Regulation:
+        hit = self.cache.get(key)
+        if hit is None:
+            try:
+                hit = build_bay_regulation(*key, self.authority)
+            except ParseError as exc:
+                hit = exc
+            self.cache[key] = hit
+        if isinstance(hit, ParseError):
+            raise hit
+        return hit
+
+
+def _parse_field(exc: ParseError) -> str | None:
+    message = str(exc)
+    for what, name in _PARSE_FIELDS:
+        if message.startswith(f"cannot read {what}"):
+            return name
+    return None
+
+
+def clean_line_wkt(wkt: str) -> tuple[str | None, bool]:
+    """Drop the parts of a (MULTI)LINESTRING with fewer than two distinct points.
+
+    Returns ``(wkt, dropped)``: ``wkt`` None when no usable part is left; other geometry types pass unchanged.
+    """
+    m = _LINE_RE.match(wkt)
+    if not m:
+        return wkt, False
+    kind, inner = m.group(1).upper(), m.group(2)
+    if kind == "LINESTRING":
+        points = [p.strip() for p in inner.split(",")]
+        return (wkt, False) if len(set(points)) >= 2 else (None, True)
+    parts = _PART_RE.findall(inner)
+    keep = []
+    for part in parts:
+        points = [p.strip() for p in part.split(",")]
+        if len(set(points)) >= 2:
+            keep.append(",".join(points))
+    if len(keep) == len(parts) and parts:
+        return wkt, False
+    if not keep:
+        return None, True
+    return "MULTILINESTRING (" + ",".join(f"({p})" for p in keep) + ")", True
+
+
+def _readable_other(wkt: str) -> bool:
+    """A cheap check of a non-line geometry text (polygons, points …) with GEOS; lines are checked as text."""
+    import shapely
+
+    try:
+        if wkt.lstrip().startswith("{"):
+            return shapely.from_geojson(wkt, on_invalid="ignore") is not None
+        return shapely.from_wkt(wkt, on_invalid="ignore") is not None
+    except Exception:  # shapely.errors.GEOSException and friends
+        return False
+
+
+def _quality(wkt: str) -> str:
+    head = wkt.lstrip()[:40].upper()
+    if head.startswith("{"):
+        head = head.replace(" ", "")
+        if '"POINT' in head or '"MULTIPOINT' in head:
+            return "point"
+        return "polygon" if "POLYGON" in head else "line"
+    if head.startswith(("POINT", "MULTIPOINT")):
+        return "point"
+    return "polygon" if "POLYGON" in head else "line"
+
+
+def _choose_geometry(rec: dict[str, str], location: Any, flags: list[str]) -> tuple[str, int, str] | None:
+    """``(text, srid, quality)`` of the best usable location of a (cleaned) row, or None."""
+    degenerate = False
+    for name in _GEOMETRY_FIELDS:
+        text = rec.get(name)
+        if text is None or text.upper().endswith("EMPTY"):
+            continue
+        srid = 27700 if "27700" in name else 4326
+        if text.lstrip().startswith("{"):
+            try:
+                geo = json.loads(text)
+            except ValueError:
+                degenerate = True
+                continue
+            if not isinstance(geo, dict) or not geo.get("coordinates"):
+                degenerate = True
+                continue
+            if geo.get("type") in ("LineString", "MultiLineString"):
+                lines = [geo["coordinates"]] if geo["type"] == "LineString" else geo["coordinates"]
+                kept = [line for line in lines if len({tuple(p) for p in line}) >= 2]
+                if not kept:
+                    degenerate = True
+                    continue
+                if len(kept) != len(lines):
+                    flags.append(FLAG_DEGENERATE_DROPPED)
+                    text = json.dumps({"type": "MultiLineString", "coordinates": kept})
+            elif not _readable_other(text):
+                degenerate = True
+                continue
+        else:
+            cleaned, dropped = clean_line_wkt(text)
+            if cleaned is None:
+                degenerate = True
+                continue
+            if cleaned is text and not _LINE_RE.match(text) and not _readable_other(text):
+                degenerate = True
+                continue
+            if dropped:
+                flags.append(FLAG_DEGENERATE_DROPPED)
+            text = cleaned
+        if srid == 27700:
+            flags.append(FLAG_REPROJECTED)
+        return text, srid, _quality(text)
+    point = _point(rec, location)
+    if point is None:
+        return None
+    flags.append(FLAG_DEGENERATE_POINT if degenerate else FLAG_POINT_ONLY)
+    return point
+
+
+def _point(rec: dict[str, str], location: Any) -> tuple[str, int, str] | None:
+    lon, lat = _number(rec.get("longitude")), _number(rec.get("latitude"))
+    if lon is not None and lat is not None and (lon, lat) != (0, 0) and -180 <= lon <= 180 and -90 <= lat <= 90:
+        return f"POINT ({lon!r} {lat!r})", 4326, "point"
+    if isinstance(location, dict):  # the Socrata point object
+        lon, lat = _number(_text(location.get("longitude"))), _number(_text(location.get("latitude")))
+        if lon is not None and lat is not None and (lon, lat) != (0, 0) and -180 <= lon <= 180 and -90 <= lat <= 90:
+            return f"POINT ({lon!r} {lat!r})", 4326, "point"
+    east, north = _number(rec.get("easting")), _number(rec.get("northing"))
+    if east and north and 0 < east < 800_000 and 0 < north < 1_400_000:
+        return f"POINT ({east!r} {north!r})", 27700, "point"
+    return None
+
+
+def _size(rec: dict[str, str], flags: list[str]) -> tuple[int | None, float | None, float | None]:
+    """``(spaces, published length, usable length)``; the usable length replaces an implausible one."""
+    spaces_text = rec.get("parking_spaces")
+    spaces: int | None = None
+    if spaces_text is not None:
+        number = _number(spaces_text)
+        if number is None or number < 0 or number != int(number) or number > 10_000:
+            flags.append(FLAG_UNREADABLE_SPACES)
+        else:
+            spaces = int(number)
+    length_text = rec.get("parking_bay_length_metres")
+    length: float | None = None
+    if length_text is not None:
+        length = _number(length_text)
+        if length is None or length < 0 or length >= 1e8:
+            flags.append(FLAG_UNREADABLE_LENGTH)
+            length = None
+    usable = length
+    if length is not None and (length == 0 or length > MAX_LENGTH_PER_SPACE_M * max(spaces or 1, 1)):
+        flags.append(FLAG_IMPLAUSIBLE_LENGTH)
+        if spaces:
+            usable = spaces * SPACE_LENGTH_M
+        elif length > MAX_LENGTH_PER_SPACE_M:
+            usable = round(length / 100.0, 2)  # read as centimetres
+        else:
+            usable = None
+    elif length and spaces and length / spaces < MIN_LENGTH_PER_SPACE_M:
+        flags.append(FLAG_IMPLAUSIBLE_SPACES)
+    return spaces, length, usable
+
+
+def search_radius(usable_length: float | None, spaces: int | None) -> float:
+    """The search radius of a point-only bay: half its (usable) length, at most 25 m; one space when unknown."""
+    length = usable_length or (spaces * SPACE_LENGTH_M if spaces else SPACE_LENGTH_M)
+    return round(min(MAX_SEARCH_RADIUS_M, length / 2.0), 2)
+
+
+class _Converter:
+    def __init__(self, options: LoadOptions) -> None:
+        self.options = options
+        self.build = _Builder(options)
+        self.out = Converted()
+        self.uploaded: dict[str, datetime | None] = {}
+        self.zone = options.timezone or _camden.CAMDEN.timezone
+
+    def row(self, number: int, record: Any, raw: Callable[[], str]) -> None:
+        out = self.out
+        out.read += 1
+        if not isinstance(record, dict):
+            out.rejects.append(Reject(number, "not a JSON object", raw()))
+            return
+        rec: dict[str, str] = {}
+        for k, v in record.items():
+            if k in _SKIPPED or k[:1] == ":":
+                continue
+            text = _text(v)
+            if text is not None:
+                rec[k] = text
+        ref = rec.get("unique_identifier")
+        if ref is None:
+            out.rejects.append(Reject(number, "missing unique_identifier", raw(), "unique_identifier"))
+            return
+        if ref.endswith(".0") and ref[:-2].isdigit():
+            ref = ref[:-2]  # a number written as 46035565.0 by some exporters
+        restriction_type = rec.get("restriction_type")
+        if restriction_type is None:
+            out.rejects.append(Reject(number, "missing restriction_type", raw(), "restriction_type"))
+            return
+        zone = rec.get("controlled_parking_zone")
+        key = (
+            restriction_type,
+            rec.get("times_of_operation") or "",
+            rec.get("maximum_stay"),
+            rec.get("tariff"),
+            rec.get("valid_parking_permits"),
+            zone,
+        )
+        try:
+            regulation = self.build(key)
+        except ParseError as exc:
+            field = _parse_field(exc)
+            value = record.get(field) if field else None
+            out.rejects.append(Reject(number, str(exc), str(value) if value is not None else raw(), field))
+            return
+        flags: list[str] = []
+        location = _choose_geometry(rec, record.get("location"), flags)
+        if location is None:
+            out.rejects.append(
+                Reject(
+                    number,
+                    "no usable location: no geometry, longitude/latitude or easting/northing",
+                    raw(),
+                    "geometry",
+                )
+            )
+            return
+        text, srid, quality = location
+        spaces, length, usable = _size(rec, flags)
+        attributes = {k: v for k, v in rec.items() if k not in _NOT_ATTRIBUTES}
+        if usable != length and usable is not None:
+            attributes["length_estimate_m"] = usable
+        uploaded = attributes.get("last_uploaded")
+        if uploaded is not None and uploaded not in self.uploaded:
+            self.uploaded[uploaded] = _camden.parse_last_uploaded(uploaded, self.zone)
+        out.places.append(
+            PlaceRecord(
+                row_number=number,
+                ref=ref,
+                regulation=regulation,
+                geometry_wkt=text,
+                geometry_srid=srid,
+                geom_quality=quality,
+                restriction_type=restriction_type,
+                road=rec.get("road_name"),
+                zone=zone,
+                spaces=spaces,
+                length_m=length,
+                search_radius_m=search_radius(usable, spaces) if quality == "point" else 0.0,
+                attributes=attributes,
+                flags=flags,
+            )
+        )
+
+    def finish(self) -> Converted:
+        dates = [d for d in self.uploaded.values() if d is not None]
+        self.out.meta = _camden.source_meta(self.options, _camden.BAYS_URL, max(dates) if dates else None)
+        return self.out
+
+
+def _iter_json(path: str, options: LoadOptions) -> Iterator[tuple[int, Any, Callable[[], str]]]:
+    with open_text(path, progress=options.progress) as fh:
+        if first_char(path) == "[":
+            for i, rec in enumerate(iter_json_array(fh), start=1):
+                yield i, rec, (lambda rec=rec: json.dumps(rec, ensure_ascii=False))
+            return
+        doc = load_json(fh)
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
+        for i, feature in enumerate(doc["features"], start=1):
+            if not isinstance(feature, dict):
+                yield i, feature, (lambda f=feature: json.dumps(f, ensure_ascii=False))
+                continue
+            rec = dict(feature.get("properties") or {})
+            if feature.get("geometry"):
+                rec.setdefault("epsg_4326_geojson_geometry", json.dumps(feature["geometry"]))
+            yield i, rec, (lambda f=feature: json.dumps(f, ensure_ascii=False))
+        return
+    raise StructuralError("not Camden parking bays: expected a JSON array of records or a GeoJSON FeatureCollection")
+
+
+def _check_header(header: list[str]) -> None:
+    names = {normalise_name(h) for h in header}
+    missing = {"unique_identifier", "restriction_type"} - names
+    if missing:
+        raise StructuralError(
+            "not Camden parking bays: the CSV header has no " + " or ".join(sorted(missing)) + " column"
+        )
+
+
+def _names(header: list[str]) -> list[str]:
+    _check_header(header)
+    return [normalise_name(h) for h in header]
+
+
+def _iter_csv(path: str, options: LoadOptions) -> Iterator[tuple[int, Any, Callable[[], str]]]:
+    with open_text(path, progress=options.progress, newline="") as fh:
+        for number, rec, fields in csv_records(fh, path, _names):
+            yield number, rec, (lambda fields=fields: csv_line(fields))
+
+
+def convert(path: str, options: LoadOptions) -> Converted:
+    """Read a Camden Parking Bays file (API JSON, CSV download or GeoJSON) into place records and rejects."""
+    conv = _Converter(options)
+    first = first_char(path)
+    rows = _iter_json(path, options) if first in ("[", "{") else _iter_csv(path, options)
+    width_error = "wrong number of fields for the CSV header"
+    for number, rec, raw in rows:
+        if rec is None:
+            conv.out.read += 1
+            conv.out.rejects.append(Reject(number, width_error, raw()))
+            continue
+        conv.row(number, rec, raw)
+    return conv.finish()
