@@ -8,7 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, pool, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
+from sqlalchemy.exc import OperationalError
 
 from parking_api.db import sqlalchemy_url
 
@@ -24,12 +25,33 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
     return cfg
 
 
+def ensure_database(url: str) -> None:
+    """Create the database ``url`` names when the server does not have it yet (a fresh server, or a new name)."""
+    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+    try:
+        with engine.connect():
+            return
+    except OperationalError as exc:
+        if "does not exist" not in str(exc.orig):
+            raise
+    finally:
+        engine.dispose()
+    target = make_url(sqlalchemy_url(url))
+    admin = create_engine(target.set(database="postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
 def _ensure_postgis(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    ensure_database(url)
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
     _ensure_postgis(engine)
     command.upgrade(alembic_config(url), revision)
