@@ -16,7 +16,9 @@ Local clock readings that do not exist (the spring gap) map to the first instant
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -559,6 +561,17 @@ def _price(run: _Run, rules: Sequence[Rule], lo: int, hi: int, fuel: Fuel | None
     return total.quantize(_PENNY, rounding=ROUND_HALF_UP)
 
 
+def _tariffs(run: _Run, rules: Sequence[Rule], paying_now: int) -> tuple[Tariff, ...]:
+    """The tariffs the driver pays: the winning rule's when paying now, else those of the next paid stretch within
+    the horizon (a paid bay before its hours still shows its rates, which price the stay's charged minutes)."""
+    if paying_now >= 0:
+        return rules[paying_now].tariffs
+    for _a, _b, (_allowed, pay, _ms, w, _s) in run.stretches:
+        if pay and w >= 0:
+            return rules[w].tariffs
+    return ()
+
+
 def evaluate(
     place: Place,
     driver: Driver,
@@ -635,7 +648,8 @@ def _evaluate(place: Place, driver: Driver, lo: int, hi: int, stay: int | None, 
             previous = current
 
     trace = _trace(place, run, winner, suspended, local_at.date(), authority)
-    reason = _reason(place, driver, run, local_at, until_us, from_us, pay_end, zone)
+    holiday = None if suspended or run.in_effect_at_lo else _holiday_lifts(place, lo, authority)
+    reason = _reason(place, driver, run, local_at, until_us, from_us, pay_end, zone, holiday)
     caveats: tuple[str, ...] = ()
     if place.kind == "zone_default":
         caveats = (
@@ -654,7 +668,7 @@ def _evaluate(place: Place, driver: Driver, lo: int, hi: int, stay: int | None, 
         stay_ok=stay_ok,
         payment_required_now=pay_now,
         pay_until=_from_us(pay_until_us, zone) if pay_until_us is not None else None,
-        tariffs=rules[winner].tariffs if allowed and winner >= 0 else (),
+        tariffs=_tariffs(run, rules, winner if pay_now else -1),
         price=price,
         next_changes=tuple(changes),
         suspended=suspended,
@@ -752,6 +766,30 @@ def _also(rule: Rule) -> str:
     return f" Also allowed: {_lower_first(rule_label(rule))}{limit}."
 
 
+_SUBSTITUTE_LABEL = re.compile(r" \((?:observed|substitute day)\)$", re.IGNORECASE)
+
+
+def _holiday_lifts(place: Place, lo: int, authority: Authority) -> str | None:
+    """The words "a bank holiday (its name)" when a public holiday is what lifts the place's rules at ``lo``: some
+    rule not enforced on holidays would be in effect then on an ordinary day. None otherwise."""
+    tz = authority.timezone
+    calendar = HolidayCalendar.of(authority)
+    day = _local_date(lo, tz)
+    name = calendar.name(day)
+    if name is None:
+        return None
+    for rule in place.regulation.rules:
+        spans = tuple(
+            dataclasses.replace(s, holidays=HolidayMode.IGNORE)
+            for s in rule.time_spans
+            if s.holidays is HolidayMode.EXCEPT
+        )
+        if spans and _covers(_rule_intervals(spans, day - timedelta(days=1), day, tz, calendar), lo):
+            kind = "bank holiday" if authority.holiday_country == "GB" else "public holiday"
+            return f"a {kind} ({_SUBSTITUTE_LABEL.sub(', substitute day', name)})"
+    return None
+
+
 def _reason(
     place: Place,
     driver: Driver,
@@ -761,6 +799,7 @@ def _reason(
     from_us: int | None,
     pay_end: int | None,
     zone: ZoneInfo,
+    holiday: str | None = None,
 ) -> str:
     rules = place.regulation.rules
     allowed, _pay_now, _max_stay, winner, suspended = run.stretches[0][2]
@@ -795,7 +834,14 @@ def _reason(
     in_effect = [rules[i] for i in run.in_effect_at_lo]
     if not in_effect:
         text = "No restriction applies here now."
-        if zone_title and rules:
+        if holiday and zone_title:
+            text = (
+                f"No restriction applies here now: it is {holiday}, when the {place.zone or 'zone'} "
+                "controlled hours do not apply; this is not a marked bay."
+            )
+        elif holiday:
+            text = f"No restriction applies here now: it is {holiday}, when this bay is not enforced."
+        elif zone_title and rules:
             text = (
                 f"No restriction applies here now: outside the {place.zone or 'zone'} controlled hours "
                 f"({hours(rules[0].time_spans)}); this is not a marked bay."

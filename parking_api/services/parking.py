@@ -579,7 +579,10 @@ def bay(
     instant = localize_param(requested, tz, "at") if requested else now.astimezone(zone(tz))
     place = _place(row, regulations)
     answer = _evaluate(place, driver_params.driver(), instant, authority)
-    current = [s for s in place.suspensions if s.end > now]
+    # current and future suspensions, as of the instant answered when it is earlier than now (a past ``at`` whose
+    # status is "suspended" lists the suspension that says why)
+    since = min(now, instant)
+    current = [s for s in place.suspensions if s.end > since]
     zone_meta = row.get("zone_meta")
     body = {
         "type": "Feature",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from parking_api.api.errors import BadParameter
+
+# A "+" the client did not percent-encode arrives as a space (form encoding): "…T19:00:00 01:00" means "+01:00".
+_SPACED_OFFSET = re.compile(r"^(\d{4}-?\d\d-?\d\d[T ]\d\d:?\d\d(?::?\d\d(?:[.,]\d+)?)?) (\d\d(?::?\d\d)?)$")
 
 MIN_YEAR = 1970
 MAX_YEAR = 2100
@@ -19,8 +23,12 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_iso(raw: str, name: str) -> datetime:
-    """An ISO 8601 date-time (naive when the client gave no offset); 400 naming the parameter otherwise."""
+    """An ISO 8601 date-time (naive when the client gave no offset); 400 naming the parameter otherwise. A positive
+    offset whose ``+`` was not percent-encoded (so that it arrived as a space) is read as the offset it was."""
     text = raw.strip()
+    spaced = _SPACED_OFFSET.match(text)
+    if spaced:
+        text = f"{spaced.group(1)}+{spaced.group(2)}"
     if not text or len(text) > 64 or "\x00" in text:
         raise BadParameter(name, f"must be an ISO 8601 date-time, {_EXAMPLE}")
     try:

@@ -498,6 +498,29 @@ def test_price_details() -> None:
     check(refused, {"price": None, "stay_ok": False})
 
 
+def test_paid_bay_before_its_hours_shows_the_tariffs_it_prices_with() -> None:
+    # PAID is "mon-sat 08:30-18:30", "2 hours", £3.30 / £4.01. Monday 19 Oct 2026 07:00 BST: free until 08:30, then
+    # paying, the 2 hours counted from 08:30: until 10:30; charged 08:30-10:30 = 2 h at £3.30 = £6.60
+    early = ask(PAID, PETROL, "2026-10-19T07:00+01:00")
+    check(early, {"can_park": True, "until": "2026-10-19T10:30+01:00", "payment_required_now": False,
+                  "price": Decimal("6.60")})  # fmt: skip
+    rates = [(t.fuel, t.per_hour) for t in early.tariffs]
+    assert rates == [("non-diesel", Decimal("3.30")), ("diesel", Decimal("4.01"))]
+    # without a fuel the rates are still listed (the price is the caller's to leave out)
+    assert [t.fuel for t in ask(PAID, CAR, "2026-10-19T07:00+01:00").tariffs] == ["non-diesel", "diesel"]
+    # a resident bay has no tariffs at all
+    assert ask(RESIDENT_B, CAR, "2026-10-19T07:00+01:00").tariffs == ()
+
+
+def test_the_reason_names_the_bank_holiday_that_lifts_a_bay() -> None:
+    # RESIDENT_B "mon-fri 08:30-18:30" on Monday 31 Aug 2026 at noon, the late summer bank holiday
+    answer = ask(RESIDENT_B, CAR, "2026-08-31T12:00+01:00")
+    assert answer.can_park is True
+    assert answer.reason.startswith("No restriction applies here now: it is a bank holiday (Late Summer Bank Holiday)")
+    # at 20:00 the bay would be free on any Monday: no holiday is mentioned
+    assert "bank holiday" not in ask(RESIDENT_B, CAR, "2026-08-31T20:00+01:00").reason
+
+
 # --- reasons and trace -----------------------------------------------------------------------------------------
 
 
