@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
     db.init_app(app)
-    CORS(app, origins=app.config["CORS_ORIGINS"], expose_headers=["ETag"])
+    CORS(app, origins=app.config["CORS_ORIGINS"], methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag"])
     api = Api(app)
     errors.register(app)  # after Api(): our problem-details handlers replace flask-smorest's
     app.register_blueprint(health.blueprint)

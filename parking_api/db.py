@@ -34,6 +34,7 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size:
         # No pre-ping: it would cost a round trip per request. A connection that died with the server fails its
         # request with a 503 and SQLAlchemy then invalidates the pool, so the next request reconnects.
         pool_recycle=1800,
+        hide_parameters=True,  # errors never echo bound values: request parameters include GPS positions
         future=True,
         **kwargs,
     )

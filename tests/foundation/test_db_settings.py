@@ -26,3 +26,19 @@ def test_one_engine_per_app(test_db_url):
         first = get_engine()
         assert get_engine() is first
         first.dispose()
+
+
+def test_database_errors_never_echo_parameters(test_db_url):
+    """A failing statement's error text must not carry its bound values (they include drivers' positions)."""
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    app = create_app({"DATABASE_URL": test_db_url})
+    with app.app_context():
+        engine = get_engine()
+        try:
+            with engine.connect() as conn, pytest.raises(DBAPIError) as raised:
+                conn.execute(text("SELECT 1 / (:lat - :lat)"), {"lat": 51.5463747})
+        finally:
+            engine.dispose()
+    assert "51.5463747" not in str(raised.value)
