@@ -58,9 +58,19 @@ def local_copy(location: str, *, timeout: float = 300.0) -> Iterator[str]:
         Path(tmp).unlink(missing_ok=True)
 
 
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):  # replaced or closed streams
+        return False
+
+
 def progress_enabled(wanted: bool) -> bool:
-    """A progress bar only on a terminal, never in CI or when output is piped."""
-    return bool(wanted) and sys.stderr.isatty() and not os.environ.get("CI")
+    """A progress bar only on a terminal, never in CI or when output is piped or redirected.
+
+    The bar is drawn on stderr, but the report goes to stdout: ``parking load … > report.txt`` or ``| tee`` is not
+    an interactive session, so both streams must be terminals."""
+    return bool(wanted) and _isatty(sys.stdout) and _isatty(sys.stderr) and not os.environ.get("CI")
 
 
 class _ProgressReader(io.RawIOBase):

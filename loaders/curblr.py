@@ -1034,7 +1034,7 @@ def convert_document(doc: dict[str, Any], options: Any = None) -> Converted:
             out.rejects.append(
                 Reject(
                     row,
-                    f"no usable regulation ({reasons})",
+                    f"no usable regulation: {reasons}",  # counted as "no usable regulation"
                     _raw(feature),
                     bad_regs[0].field if len(bad_regs) == 1 else "properties.regulations",
                 )

@@ -706,8 +706,9 @@ def _csv_records(path: str | Path, mapping: Mapping) -> tuple[list[str], Iterato
             if len(fields) != len(header):
                 if index == len(rows) - 1 and not ends_with_newline and len(fields) < len(header):
                     raise StructuralError(f"{path} is truncated: its final record ({number}) is incomplete")
-                yield _Record(number, None, raw=raw,
-                              problem=f"the row has {len(fields)} fields, the header {len(header)}")  # fmt: skip
+                problem = "wrong number of fields for the CSV header: "
+                problem += f"the row has {len(fields)} fields, the header {len(header)}"
+                yield _Record(number, None, raw=raw, problem=problem)
                 continue
             yield _Record(number, dict(zip(header, fields, strict=True)), raw=raw)
 
@@ -891,7 +892,7 @@ def _geometry(record: _Record, mapping: Mapping, flags: Counter[str]) -> tuple[s
         if source is not mapping.geometry[0]:
             flags["mapped_geometry_fallback"] += 1
         return geom.wkt, source.crs, quality, source.search_radius_m if quality == "point" else 0.0
-    raise _Bad(f"no usable geometry (tried {'; '.join(tried)})", "geometry")
+    raise _Bad(f"no usable geometry: tried {'; '.join(tried)}", "geometry")
 
 
 def _geometry_from(record: _Record, source: GeometrySource, mapping: Mapping, flags: Counter[str]):
@@ -1015,11 +1016,11 @@ def _row(record: _Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
     ref_col = mapping.field("ref")
     ref = _text(record, ref_col, mapping)
     if ref is None:
-        raise _Bad(f"no reference (fields.ref, column {ref_col!r}, is empty)", ref_col)
+        raise _Bad(f"no reference: column {ref_col!r} (fields.ref) is empty", ref_col)
     type_col = mapping.field("restriction_type")
     type_text = _text(record, type_col, mapping)
     if type_text is None:
-        raise _Bad(f"no restriction type (column {type_col!r} is empty)", type_col)
+        raise _Bad(f"no restriction type: column {type_col!r} is empty", type_col)
     bay = mapping.bay_type(type_text)
     if bay is None:
         raise _Bad(f"restriction type {type_text!r} is not in the mapping's [types]", type_col)
@@ -1028,7 +1029,7 @@ def _row(record: _Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
     times_text = bay.times or _text(record, times_col, mapping)
     if times_text is None:
         if times_col is not None:
-            raise _Bad(f"no times of operation (column {times_col!r} is empty)", times_col)
+            raise _Bad(f"no times of operation: column {times_col!r} is empty", times_col)
         times_text = "at any time"  # the mapping has no times column: its bays are always in force
     try:
         spans = parse_times(times_text)

@@ -434,10 +434,19 @@ class _Run:
             log.debug("could not release the load lock", exc_info=True)
 
     def _record_failure(self, error: str, *, keep_rejects: bool) -> None:
-        """Mark the run failed (or dry_run with an error) in its own transaction; the source's data is untouched."""
+        """Mark the run failed (or dry_run with an error) in its own transaction; the source's data is untouched.
+
+        Without its rejects (a crash, Ctrl-C, an unreadable file) the run loaded, rejected and retired nothing: its
+        counts are zero, so that ``read = loaded + rejected`` holds in the history too."""
         self.report.error = error
         if self.report.status != "dry_run":
             self.report.status = "failed"
+        if not keep_rejects:
+            r = self.report
+            r.read = r.loaded = r.rejected = r.retired = r.rejected_regulations = 0
+            r.inserted = r.updated = r.unchanged = 0
+            r.rejected_by_reason = {}
+            r.flagged_by_reason = {}
         self.report.elapsed_s = round(time.monotonic() - self.started, 3)
         try:
             self.conn.rollback()
@@ -502,7 +511,12 @@ class _Run:
             return self.report
         except BaseException as exc:
             interrupted = isinstance(exc, KeyboardInterrupt | SystemExit)
-            message = "interrupted" if interrupted else f"{type(exc).__name__}: {exc}"
+            if interrupted:
+                message = "interrupted"
+            elif isinstance(exc, UsageError):  # found in the file (e.g. a CurbLR feed without a time zone)
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc}"
             self._record_failure(message, keep_rejects=False)
             raise
         finally:

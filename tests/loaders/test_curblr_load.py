@@ -154,3 +154,27 @@ def test_rejected_regulations_are_stored_with_their_reason(committed_db_url: str
         ) == ("r1:left:0-12.5")
     finally:
         db.dispose()
+
+
+def test_features_without_a_usable_regulation_count_under_one_reason(committed_db_url: str, tmp_path: Path) -> None:
+    # Outremont: 29 features whose only regulation has no rule (read off the file); the one at feature 866 is also a
+    # zero-length line (shstLocationStart = shstLocationEnd = 185) and is rejected for that first.
+    path = _unzip(tmp_path, "mtl-subset-segment-outremont.curblr.json.gz")
+    report = run_load(committed_db_url, "curblr", str(path), source="montreal-outremont-reasons",
+                      timezone="America/Toronto")  # fmt: skip
+    assert report.status == "succeeded", report.error
+    assert (report.read, report.loaded, report.rejected) == (1407, 1378, 29)
+    assert report.rejected_by_reason == {"no usable regulation": 28, "the line has no length": 1}
+    db = Db(committed_db_url)
+    try:
+        rejects = db.rows(
+            "SELECT row_number, field, reason FROM load_rejects WHERE run_id = :run ORDER BY row_number",
+            run=report.run_id,
+        )
+    finally:
+        db.dispose()
+    rows = [r["row_number"] for r in rejects]
+    assert rows[:4] == [96, 146, 205, 206] and rows[-1] == 1373 and len(rows) == 29
+    by_row = {r["row_number"]: r for r in rejects}
+    assert by_row[866]["reason"] == "the line has no length"
+    assert by_row[96]["reason"].startswith("no usable regulation: regulations[0]: the regulation has no rule")

@@ -128,3 +128,32 @@ def test_reason_keys_group_rejects_without_their_values():
     assert key == "cannot read times of operation"
     assert reason_key("duplicate ref: '123' also at row 5") == "duplicate ref"
     assert reason_key("missing unique_identifier") == "missing unique_identifier"
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+@pytest.mark.parametrize(
+    ("stdout_tty", "stderr_tty", "ci", "shown"),
+    [
+        (True, True, None, True),
+        (False, True, None, False),  # `parking load … > report.txt` or `| tee`: the report is not interactive
+        (True, False, None, False),
+        (True, True, "1", False),
+    ],
+)
+def test_progress_bar_only_when_stdout_and_stderr_are_terminals(monkeypatch, stdout_tty, stderr_tty, ci, shown):
+    monkeypatch.setattr("sys.stdout", _Stream(stdout_tty))
+    monkeypatch.setattr("sys.stderr", _Stream(stderr_tty))
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    assert _io.progress_enabled(True) is shown
+    assert _io.progress_enabled(False) is False

@@ -115,6 +115,35 @@ def test_crash_during_the_swap_leaves_the_data_untouched(fresh_db_url, db, tmp_p
     assert run == {"status": "failed", "error": "interrupted"}
 
 
+@pytest.mark.parametrize("phase", ["staged", "swapped"])
+def test_an_interrupted_run_is_recorded_with_nothing_loaded(fresh_db_url, db, tmp_path, phase):
+    assert run_load(fresh_db_url, "camden-bays", str(BAYS_2020)).status == "succeeded"
+    before = db.snapshot()
+    smaller = write_json(tmp_path / "smaller.json", bays_2020()[:500])
+
+    def crash(at: str) -> None:
+        if at == phase:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_load(fresh_db_url, "camden-bays", str(smaller), hook=crash)
+    assert db.snapshot() == before
+    run = db.rows("SELECT status, error, read, loaded, rejected, retired, rejected_by_reason FROM load_runs"
+                  " ORDER BY id DESC LIMIT 1")[0]  # fmt: skip
+    # the history never says that a failed run loaded (or retired) anything, and read = loaded + rejected holds
+    assert run == {"status": "failed", "error": "interrupted", "read": 0, "loaded": 0, "rejected": 0, "retired": 0,
+                   "rejected_by_reason": {}}  # fmt: skip
+
+
+def test_a_usage_error_found_in_the_file_is_recorded_in_words(fresh_db_url, db, tmp_path):
+    feed = {"type": "FeatureCollection", "manifest": {"curblrVersion": "1.1.0"}, "features": []}
+    with pytest.raises(UsageError, match="--timezone"):
+        run_load(fresh_db_url, "curblr", str(write_json(tmp_path / "no-tz.curblr.json", feed)), source="no-tz")
+    run = db.rows("SELECT status, error FROM load_runs ORDER BY id DESC LIMIT 1")[0]
+    assert run["status"] == "failed"
+    assert run["error"].startswith("the CurbLR manifest has no") and "--timezone" in run["error"]
+
+
 def test_a_run_left_running_by_a_killed_process_is_marked_failed(fresh_db_url, db):
     db.execute(
         "INSERT INTO load_runs (source_name, kind, location, status) VALUES ('camden', 'camden-bays', 'x', 'running')"

@@ -14,6 +14,7 @@ from loader_testlib import BAYS_2020
 
 from loaders import mapped
 from loaders.base import LoadOptions, StructuralError, UsageError
+from loaders.runner import reason_key
 from parking_api.engine.camden import build_bay_regulation_from_row
 from parking_api.engine.model import Activity, HolidayMode, UserClass
 
@@ -49,6 +50,12 @@ def test_islington_style_geojson_counts() -> None:
     assert "no usable geometry" in reasons[1]
     assert "cannot read times of operation" in reasons[2]
     assert "duplicate reference 'ISL-0001' (first at row 1)" in reasons[3]
+    # counted by category, as the report and the run history show them
+    assert [reason_key(r) for r in reasons[:3]] == [
+        "restriction type is not in the mapping's [types]",
+        "no usable geometry",
+        "cannot read times of operation",
+    ]
     assert json.loads(conv.rejects[0].raw)["properties"]["BayRef"] == "ISL-0007"
     assert len(conv.places) + len(conv.rejects) == conv.read
 
@@ -167,6 +174,7 @@ def test_csv_with_its_own_delimiter_encoding_and_british_grid() -> None:
     assert [p.ref for p in conv.places] == ["C-1", "C-2", "C-5"]
     assert [(r.row_number, r.field) for r in conv.rejects] == [(3, "geometry"), (4, None)]
     assert "the row has 6 fields, the header 10" in conv.rejects[1].reason
+    assert reason_key(conv.rejects[1].reason) == "wrong number of fields for the CSV header"
     line, point, _ = conv.places
     assert (line.geometry_wkt, line.geometry_srid, line.geom_quality) == (
         "LINESTRING (531500 184200, 531510 184215)", 27700, "line",
