@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -62,7 +63,9 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+@cache
 def head_revision() -> str | None:
+    """The code's migration head (read once per process: /readyz asks on every probe)."""
     return ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
 
 
