@@ -6,8 +6,9 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from parking_api.config import green_badge_zones
 from parking_api.engine.camden import CAMDEN
-from parking_api.engine.model import Authority
+from parking_api.engine.model import Authority, normalise_permit
 
 from .base import LoadOptions, SourceMeta
 
@@ -23,8 +24,9 @@ DEFAULT_HOLIDAYS = "GB-ENG"
 
 
 def authority(options: LoadOptions) -> Authority:
-    """Camden, with the time zone and holiday calendar the command line may override."""
-    auth = CAMDEN
+    """Camden, with the green-badge area of the configuration and the time zone and holiday calendar the command
+    line may override. The green-badge area shapes the blue-badge rules built here, so changing it needs a reload."""
+    auth = dataclasses.replace(CAMDEN, green_badge_zones=frozenset(normalise_permit(z) for z in green_badge_zones()))
     if options.timezone:
         auth = dataclasses.replace(auth, timezone=options.timezone)
     if options.holidays:

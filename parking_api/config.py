@@ -24,6 +24,11 @@ def _list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def green_badge_zones() -> list[str]:
+    """Camden zones where the blue-badge concessions belong to green badges (read when rules are built at load)."""
+    return _list("PARKING_GREEN_BADGE_ZONES", "CA-C,CA-D,CA-E")
+
+
 def database_url() -> str:
     """The service's database. The Makefile exports the project-managed cluster's URL when none is given."""
     url = os.environ.get("DATABASE_URL")
@@ -43,6 +48,6 @@ def from_environment() -> dict[str, Any]:
         "DB_POOL_SIZE": _int("PARKING_DB_POOL_SIZE", 5),
         "HORIZON_DAYS": _int("PARKING_HORIZON_DAYS", 7),
         "CORS_ORIGINS": _list("PARKING_CORS_ORIGINS", "*"),
-        "GREEN_BADGE_ZONES": _list("PARKING_GREEN_BADGE_ZONES", "CA-C,CA-D,CA-E"),
+        "GREEN_BADGE_ZONES": green_badge_zones(),
         "LOG_LEVEL": os.environ.get("PARKING_LOG_LEVEL", "INFO"),
     }
