@@ -19,7 +19,6 @@ ATTRIBUTION = (
     "Source: London Borough of Camden."
 )
 BAYS_URL = "https://opendata.camden.gov.uk/d/7hiv-3r9k"  # "Parking Bays"
-CPZ_URL = "https://opendata.camden.gov.uk/d/vf6e-iymu"  # "Controlled Parking Zones"
 DEFAULT_HOLIDAYS = "GB-ENG"
 
 

@@ -20,7 +20,6 @@ from ._io import csv_line, csv_records, first_char, iter_json_array, load_json, 
 from .base import Converted, LoadOptions, Reject, SourceMeta, StructuralError, SuspensionRecord
 
 DEFAULT_TIMEZONE = "Europe/London"
-FIELDS = ("source", "ref", "geometry", "start", "end", "reason", "id")
 
 
 class TimeError(ValueError):

@@ -41,16 +41,6 @@ class NotFound(ApiError):
     title = "Not found"
 
 
-class Unauthorized(ApiError):
-    status = 401
-    title = "Unauthorized"
-
-
-class ServiceUnavailable(ApiError):
-    status = 503
-    title = "Service unavailable"
-
-
 def problem(
     status: int,
     title: str,
