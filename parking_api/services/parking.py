@@ -270,6 +270,21 @@ def _instant_param(raw: str | None, name: str) -> datetime | None:
     return parse_iso(raw, name)
 
 
+def _local_instant(requested: datetime | None, tz: str, name: str, now: datetime) -> datetime:
+    """The instant a request is for, in ``tz``: the parameter ``name`` (a naive one read as local time) or now."""
+    return localize_param(requested, tz, name) if requested else now.astimezone(zone(tz))
+
+
+def _feature(row: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """A bay or zone row as a GeoJSON Feature, identified as ``source/ref``."""
+    return {
+        "type": "Feature",
+        "id": f"{row['source']}/{row['ref']}",
+        "geometry": present.geometry(row.get("geometry")),
+        "properties": properties,
+    }
+
+
 # --- GET /v1/can-i-park -----------------------------------------------------------------------------------------
 
 
@@ -311,7 +326,7 @@ def can_i_park(
     # The time zone that reads a naive ``at``: the nearest candidate's source, else the zone's, else any source's.
     anchor = candidates[0]["source"] if candidates else (found.zones[0]["source"] if found.zones else None)
     tz = ctx.authority(anchor).timezone if anchor else ctx.default_timezone()
-    instant = localize_param(requested, tz, "at") if requested else now.astimezone(zone(tz))
+    instant = _local_instant(requested, tz, "at", now)
 
     changes: list[datetime] = []
     body: dict[str, Any]
@@ -509,25 +524,15 @@ def bays(
     regulations = ctx.regulations(page.regulations)
     driver = driver_params.driver()
     tz = ctx.authority(page.places[0]["source"]).timezone if page.places else ctx.default_timezone()
-    instant = localize_param(requested, tz, "at") if requested else now.astimezone(zone(tz))
+    instant = _local_instant(requested, tz, "at", now)
     features = []
     changes: list[datetime] = []
     attributions: list[str] = []
     for row in page.places:
         authority = ctx.authority(row["source"])
         answer = _evaluate(_place(row, regulations), driver, instant, authority)
-        features.append(
-            {
-                "type": "Feature",
-                "id": f"{row['source']}/{row['ref']}",
-                "geometry": present.geometry(row.get("geometry")),
-                "properties": {
-                    **_ref_fields(row),
-                    **_status(answer, authority.timezone),
-                    "suspended": bool(answer.suspended),
-                },
-            }
-        )
+        properties = {**_ref_fields(row), **_status(answer, authority.timezone), "suspended": bool(answer.suspended)}
+        features.append(_feature(row, properties))
         changes.extend(_answer_changes(answer))
         attribution = ctx.attribution(row["source"])
         if attribution and attribution not in attributions:
@@ -555,6 +560,15 @@ def _bay_row(session: Session, source: str, ref: str, start: datetime, end: date
     return row
 
 
+def _single_bay(
+    session: Session, cache: RegulationCache, settings: Settings, row: dict[str, Any]
+) -> tuple[_Context, Authority, Place]:
+    """The request context, authority and place of one bay row from :func:`_bay_row`."""
+    ctx = _Context(session, cache, settings, [row["source_meta"]])
+    place = _place(row, ctx.regulations([row["regulation"]]))
+    return ctx, ctx.authority(row["source"]), place
+
+
 def bay(
     session: Session,
     cache: RegulationCache,
@@ -572,34 +586,27 @@ def bay(
     start = min(now, provisional) - timedelta(days=1)
     end = max(now, provisional) + timedelta(days=400)
     row = _bay_row(session, source, ref, start, end)
-    ctx = _Context(session, cache, settings, [row["source_meta"]])
-    regulations = ctx.regulations([row["regulation"]])
-    authority = ctx.authority(row["source"])
+    ctx, authority, place = _single_bay(session, cache, settings, row)
     tz = authority.timezone
-    instant = localize_param(requested, tz, "at") if requested else now.astimezone(zone(tz))
-    place = _place(row, regulations)
+    instant = _local_instant(requested, tz, "at", now)
     answer = _evaluate(place, driver_params.driver(), instant, authority)
     # current and future suspensions, as of the instant answered when it is earlier than now (a past ``at`` whose
     # status is "suspended" lists the suspension that says why)
     since = min(now, instant)
     current = [s for s in place.suspensions if s.end > since]
     zone_meta = row.get("zone_meta")
-    body = {
-        "type": "Feature",
-        "id": f"{row['source']}/{row['ref']}",
-        "geometry": present.geometry(row.get("geometry")),
-        "properties": {
-            **_ref_fields(row),
-            "distance_m": 0.0,
-            "geometry_quality": row.get("geom_quality") or "",
-            "regulation": present.regulation_json(place.regulation),
-            "suspensions": [{"start": iso(s.start, tz), "end": iso(s.end, tz), "reason": s.reason} for s in current],
-            "status": {"at": iso(instant, tz), **_status(answer, tz)},
-            "zone_hours": present.zone_hours(zone_meta.get("hours")) if zone_meta else None,
-            "data_as_of": ctx.data_as_of(row["source"]),
-            "attribution": ctx.attribution(row["source"]),
-        },
+    properties = {
+        **_ref_fields(row),
+        "distance_m": 0.0,
+        "geometry_quality": row.get("geom_quality") or "",
+        "regulation": present.regulation_json(place.regulation),
+        "suspensions": [{"start": iso(s.start, tz), "end": iso(s.end, tz), "reason": s.reason} for s in current],
+        "status": {"at": iso(instant, tz), **_status(answer, tz)},
+        "zone_hours": present.zone_hours(zone_meta.get("hours")) if zone_meta else None,
+        "data_as_of": ctx.data_as_of(row["source"]),
+        "attribution": ctx.attribution(row["source"]),
     }
+    body = _feature(row, properties)
     changes = _answer_changes(answer)
     changes.extend(s.start for s in current if s.start > now)
     changes.extend(s.end for s in current)
@@ -631,17 +638,14 @@ def schedule(
     if end_prov - start_prov > MAX_SCHEDULE + timedelta(days=1):
         raise BadParameter("to", "must be at most 31 days after from")
     row = _bay_row(session, source, ref, start_prov - timedelta(days=2), end_prov + timedelta(days=2))
-    ctx = _Context(session, cache, settings, [row["source_meta"]])
-    regulations = ctx.regulations([row["regulation"]])
-    authority = ctx.authority(row["source"])
+    _, authority, place = _single_bay(session, cache, settings, row)
     tz = authority.timezone
-    start = localize_param(start_req, tz, "from") if start_req else now.astimezone(zone(tz))
+    start = _local_instant(start_req, tz, "from", now)
     end = localize_param(end_req, tz, "to") if end_req else start + DEFAULT_SCHEDULE
     if end <= start:
         raise BadParameter("to", "must be after from")
     if end - start > MAX_SCHEDULE:
         raise BadParameter("to", "must be at most 31 days after from")
-    place = _place(row, regulations)
     driver = driver_params.driver()
     segments = timeline(place, driver, start, end, authority)
     intervals = []
@@ -697,22 +701,7 @@ def zones(session: Session, *, code: str | None = None) -> Result:
     rows = repository.zones(session, code=code)
     if code is not None and not rows:
         raise NotFound(f"No zone {code!r}: zone codes look like CA-F.")
-    features = [
-        {
-            "type": "Feature",
-            "id": f"{row['source']}/{row['ref']}",
-            "geometry": present.geometry(row.get("geometry")),
-            "properties": {
-                "source": row["source"],
-                "ref": str(row["ref"]),
-                "code": row.get("code") or "",
-                "sub_zone": row.get("sub_zone") or "",
-                "name": row.get("name") or "",
-                "hours": present.zone_hours(row.get("hours")),
-            },
-        }
-        for row in rows
-    ]
+    features = [_feature(row, _zone_json(row)) for row in rows]
     body = {
         "type": "FeatureCollection",
         "features": features,

@@ -14,7 +14,6 @@ from parking_api.api.v1.schemas import (
     ScheduleArgs,
     ScheduleResponse,
 )
-from parking_api.db import get_session
 from parking_api.services import parking
 
 blueprint = http.make_blueprint(
@@ -33,21 +32,16 @@ class Bays(MethodView):
         `until` and `allowed_from` at `at` for the driver; paged with `limit` and `offset`, with `numberMatched`
         and `numberReturned` as in OGC API - Features.
         """
-        now = parking.utcnow()
-        result = parking.bays(
-            get_session(),
-            http.regulation_cache(),
-            http.settings(),
+        return http.driver_answer(
+            parking.bays,
+            args,
             lat=args["lat"],
             lon=args["lon"],
             at=args.get("at"),
             radius=args["radius"],
             limit=args["limit"],
             offset=args["offset"],
-            driver_params=http.driver_params(args),
-            now=now,
         )
-        return http.json_response(result, now=now)
 
 
 @blueprint.route("/bays/<string:source>/<string:ref>")
@@ -60,18 +54,7 @@ class Bay(MethodView):
         A GeoJSON Feature: the bay's canonical rules in words (who, when, max stay, payment, tariffs), its current
         and future suspensions, and its status at `at` for the driver. 404 when unknown or retired.
         """
-        now = parking.utcnow()
-        result = parking.bay(
-            get_session(),
-            http.regulation_cache(),
-            http.settings(),
-            source=source,
-            ref=ref,
-            at=args.get("at"),
-            driver_params=http.driver_params(args),
-            now=now,
-        )
-        return http.json_response(result, now=now, personal=False)
+        return http.driver_answer(parking.bay, args, personal=False, source=source, ref=ref, at=args.get("at"))
 
 
 @blueprint.route("/bays/<string:source>/<string:ref>/schedule")
@@ -84,16 +67,12 @@ class BaySchedule(MethodView):
         The allowed / not-allowed and paid / free intervals from `from` (default now) to `to` (default 7 days
         later, at most 31 days), with ISO 8601 local offsets.
         """
-        now = parking.utcnow()
-        result = parking.schedule(
-            get_session(),
-            http.regulation_cache(),
-            http.settings(),
+        return http.driver_answer(
+            parking.schedule,
+            args,
+            personal=False,
             source=source,
             ref=ref,
             start_raw=args.get("from_"),
             end_raw=args.get("to"),
-            driver_params=http.driver_params(args),
-            now=now,
         )
-        return http.json_response(result, now=now, personal=False)

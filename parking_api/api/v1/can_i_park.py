@@ -7,7 +7,6 @@ from marshmallow import RAISE
 
 from parking_api.api.v1 import http
 from parking_api.api.v1.schemas import CanIParkArgs, CanIParkResponse
-from parking_api.db import get_session
 from parking_api.services import parking
 
 blueprint = http.make_blueprint(
@@ -29,17 +28,12 @@ class CanIPark(MethodView):
 
         Never log or cache the position: responses are `Cache-Control: private` and expire at the next change.
         """
-        now = parking.utcnow()
-        result = parking.can_i_park(
-            get_session(),
-            http.regulation_cache(),
-            http.settings(),
+        return http.driver_answer(
+            parking.can_i_park,
+            args,
             lat=args["lat"],
             lon=args["lon"],
             at=args.get("at"),
             accuracy=args["accuracy"],
-            driver_params=http.driver_params(args),
             stay=args.get("stay"),
-            now=now,
         )
-        return http.json_response(result, now=now)

@@ -3,12 +3,15 @@ problem-details documentation, and the per-app regulation cache and settings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api, Blueprint
 
+from parking_api.db import get_session
+from parking_api.services import parking
 from parking_api.services.parking import DriverParams, Result, Settings
 from parking_api.services.regulations import RegulationCache
 
@@ -84,6 +87,18 @@ def driver_params(args: dict[str, Any]) -> DriverParams:
         fuel=args.get("fuel"),
         activity=args.get("activity") or "park",
     )
+
+
+def driver_answer(
+    service: Callable[..., Result], args: dict[str, Any], *, personal: bool = True, **params: Any
+) -> Response:
+    """Call a driver question of :mod:`parking_api.services.parking` the way every such endpoint does (session,
+    regulation cache, settings, the driver from ``args`` and one ``now`` shared with the caching headers)."""
+    now = parking.utcnow()
+    result = service(
+        get_session(), regulation_cache(), settings(), **params, driver_params=driver_params(args), now=now
+    )
+    return json_response(result, now=now, personal=personal)
 
 
 def ttl_seconds(result: Result, now: datetime) -> int:

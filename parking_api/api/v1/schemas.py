@@ -223,6 +223,18 @@ class BaySchema(BayRefSchema):
     geometry = fields.Nested(GeometrySchema, required=True)
 
 
+class _StatusFields(_Out):
+    """A place's status for the driver, as the service's ``_status`` builds it; put it before ``BayRefSchema`` in
+    the bases so that the bay's reference fields come first."""
+
+    can_park = fields.Boolean(required=True)
+    until = _instant("", required=True, allow_none=True)
+    allowed_from = _instant("", required=True, allow_none=True)
+    payment_required = fields.Boolean(required=True)
+    max_stay = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
 class CandidateSchema(BayRefSchema):
     can_park = fields.Boolean(required=True)
     until = _instant("", required=True, allow_none=True)
@@ -287,28 +299,35 @@ class CanIParkResponse(_Out):
     caveats = fields.List(fields.String(), required=True)
 
 
-class BayFeaturePropertiesSchema(BayRefSchema):
-    can_park = fields.Boolean(required=True)
-    until = _instant("", required=True, allow_none=True)
-    allowed_from = _instant("", required=True, allow_none=True)
-    payment_required = fields.Boolean(required=True)
-    max_stay = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True)
+class BayFeaturePropertiesSchema(_StatusFields, BayRefSchema):
     suspended = fields.Boolean(required=True)
 
 
-class BayFeatureSchema(_Out):
+class _Feature(_Out):
+    """A GeoJSON Feature; subclasses add their ``properties``."""
+
     type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
-    id = fields.String(required=True, metadata={"description": "`source/ref`."})
+    id = fields.String(required=True)
     geometry = fields.Nested(GeometrySchema, required=True)
+
+
+class _FeatureCollection(_Out):
+    """A GeoJSON FeatureCollection paged as in OGC API - Features; subclasses narrow ``features`` to their own
+    feature schema (an overridden field keeps its place)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(["FeatureCollection"]))
+    features = fields.List(fields.Nested(_Feature), required=True)
+    numberMatched = fields.Integer(required=True)
+    numberReturned = fields.Integer(required=True)
+
+
+class BayFeatureSchema(_Feature):
+    id = fields.String(required=True, metadata={"description": "`source/ref`."})
     properties = fields.Nested(BayFeaturePropertiesSchema, required=True)
 
 
-class BaysResponse(_Out):
-    type = fields.String(required=True, validate=validate.OneOf(["FeatureCollection"]))
+class BaysResponse(_FeatureCollection):
     features = fields.List(fields.Nested(BayFeatureSchema), required=True)
-    numberMatched = fields.Integer(required=True)
-    numberReturned = fields.Integer(required=True)
     at = _instant("The instant the statuses are for.", required=True)
     attribution = fields.List(fields.String(), required=True)
 
@@ -348,14 +367,14 @@ class SuspensionSchema(_Out):
     reason = fields.String(required=True)
 
 
-class StatusSchema(_Out):
+class _AtField(_Out):
+    """A base of its own so that ``at`` comes first in ``StatusSchema``, as the service writes it."""
+
     at = _instant("", required=True)
-    can_park = fields.Boolean(required=True)
-    until = _instant("", required=True, allow_none=True)
-    allowed_from = _instant("", required=True, allow_none=True)
-    payment_required = fields.Boolean(required=True)
-    max_stay = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True)
+
+
+class StatusSchema(_StatusFields, _AtField):
+    pass
 
 
 class BayDetailPropertiesSchema(BayRefSchema):
@@ -368,10 +387,7 @@ class BayDetailPropertiesSchema(BayRefSchema):
     attribution = fields.String(required=True, allow_none=True)
 
 
-class BayDetailResponse(_Out):
-    type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
-    id = fields.String(required=True)
-    geometry = fields.Nested(GeometrySchema, required=True)
+class BayDetailResponse(_Feature):
     properties = fields.Nested(BayDetailPropertiesSchema, required=True)
 
 
@@ -398,18 +414,12 @@ class ZoneFeaturePropertiesSchema(ZoneRefSchema):
     pass
 
 
-class ZoneFeatureSchema(_Out):
-    type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
-    id = fields.String(required=True)
-    geometry = fields.Nested(GeometrySchema, required=True)
+class ZoneFeatureSchema(_Feature):
     properties = fields.Nested(ZoneFeaturePropertiesSchema, required=True)
 
 
-class ZonesResponse(_Out):
-    type = fields.String(required=True, validate=validate.OneOf(["FeatureCollection"]))
+class ZonesResponse(_FeatureCollection):
     features = fields.List(fields.Nested(ZoneFeatureSchema), required=True)
-    numberMatched = fields.Integer(required=True)
-    numberReturned = fields.Integer(required=True)
 
 
 class SourceSchema(_Out):
