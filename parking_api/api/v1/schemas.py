@@ -240,6 +240,7 @@ class CandidateSchema(BayRefSchema):
     until = _instant("", required=True, allow_none=True)
     allowed_from = _instant("", required=True, allow_none=True)
     payment_required = fields.Boolean(required=True)
+    max_stay = fields.Integer(required=True, allow_none=True)
     reason = fields.String(required=True)
 
 
