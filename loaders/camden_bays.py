@@ -7,9 +7,12 @@
 
 Each row becomes one place keyed by ``unique_identifier``. Geometry, best first: the publisher's WGS84 geometry;
 the EPSG:27700 geometry (reprojected in PostGIS); the longitude/latitude point; the easting/northing point. A present
-geometry with one-point parts loses those parts (or falls back to the point) and is flagged, not rejected; a row
-with no usable location at all is rejected. Implausible bay lengths (centimetres written as metres) are flagged and
-replaced by spaces × 5 m where it matters: the search radius of a point-only bay (half its length, at most 25 m).
+geometry that is unusable (text no parser can read, or coordinates outside its CRS's range, e.g. British National
+Grid numbers in the WGS84 column) gives way to the next source and the row is flagged; a present geometry with
+one-point parts loses those parts (or falls back to the point) and is flagged, not rejected; a row with no usable
+location at all is rejected, the reason naming every source tried. Implausible bay lengths (centimetres written as
+metres) are flagged and replaced by spaces × 5 m where it matters: the search radius of a point-only bay (half its
+length, at most 25 m).
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ FLAG_POINT_ONLY = "no_geometry_point_used"
 FLAG_REPROJECTED = "geometry_from_epsg_27700"
 FLAG_DEGENERATE_DROPPED = "degenerate_geometry_parts_dropped"
 FLAG_DEGENERATE_POINT = "degenerate_geometry_point_used"
-FLAG_UNREADABLE_POINT = "unreadable_geometry_point_used"
+FLAG_UNUSABLE_POINT = "unusable_geometry_point_used"
+FLAG_UNUSABLE_WGS84_GEOJSON = "unusable_wgs84_wkt_geojson_used"
+FLAG_UNUSABLE_WGS84_27700 = "unusable_wgs84_geometry_27700_used"
 FLAG_IMPLAUSIBLE_LENGTH = "implausible_length"
 FLAG_IMPLAUSIBLE_SPACES = "implausible_spaces"
 FLAG_UNREADABLE_LENGTH = "unreadable_length"
@@ -51,6 +56,15 @@ _GEOMETRY_FIELDS = (
     "epsg_27700_well_known_text_geometry",
     "epsg_27700_geojson_geometry",
 )
+_FIELD_LABELS = {
+    "epsg_4326_well_known_text_geometry": "EPSG:4326 WKT",
+    "epsg_4326_geojson_geometry": "EPSG:4326 GeoJSON",
+    "epsg_27700_well_known_text_geometry": "EPSG:27700 WKT",
+    "epsg_27700_geojson_geometry": "EPSG:27700 GeoJSON",
+}
+# The coordinate ranges a geometry must lie in to be usable: WGS84 longitude/latitude; for EPSG:27700 the same
+# easting/northing range as the easting/northing point (Great Britain and its waters).
+_RANGES = {4326: (-180.0, -90.0, 180.0, 90.0), 27700: (0.0, 0.0, 800_000.0, 1_400_000.0)}
 _COLUMNS = frozenset(
     {"unique_identifier", "restriction_type", "road_name", "controlled_parking_zone", "parking_spaces", "geometry"}
 )
@@ -152,16 +166,28 @@ def clean_line_wkt(wkt: str) -> tuple[str | None, bool]:
     return "MULTILINESTRING (" + ",".join(f"({p})" for p in keep) + ")", True
 
 
-def _readable_other(wkt: str) -> bool:
-    """A cheap check of a non-line geometry text (polygons, points …) with GEOS; lines are checked as text."""
+def _problem(text: str, srid: int) -> str | None:
+    """Why a (cleaned) geometry text is unusable, or None when it is usable: the database's later checks (readable,
+    not empty, coordinates in range) made up front with GEOS, so that an unusable geometry gives way to the next
+    source instead of rejecting the row. GEOS parses each text in microseconds: no database round trip."""
     import shapely
 
     try:
-        if wkt.lstrip().startswith("{"):
-            return shapely.from_geojson(wkt, on_invalid="ignore") is not None
-        return shapely.from_wkt(wkt, on_invalid="ignore") is not None
+        if text.lstrip().startswith("{"):
+            geom = shapely.from_geojson(text, on_invalid="ignore")
+        else:
+            geom = shapely.from_wkt(text, on_invalid="ignore")
     except Exception:  # shapely.errors.GEOSException and friends
-        return False
+        geom = None
+    if geom is None:
+        return "cannot be read"
+    if geom.is_empty:
+        return "is empty"
+    x0, y0, x1, y1 = _RANGES[srid]
+    xmin, ymin, xmax, ymax = geom.bounds
+    if not (x0 <= xmin and xmax <= x1 and y0 <= ymin and ymax <= y1):  # written so that NaN is out of range too
+        return "has coordinates out of range"
+    return None
 
 
 def _quality(wkt: str) -> str:
@@ -176,53 +202,68 @@ def _quality(wkt: str) -> str:
     return "polygon" if "POLYGON" in head else "line"
 
 
-def _choose_geometry(rec: dict[str, str], location: Any, flags: list[str]) -> tuple[str, int, str] | None:
-    """``(text, srid, quality)`` of the best usable location of a (cleaned) row, or None."""
+def _clean(text: str) -> tuple[str | None, bool]:
+    """``(text, dropped)`` of a geometry text with its one-point line parts dropped; text None when nothing is left
+    (or the GeoJSON has no coordinates)."""
+    if not text.lstrip().startswith("{"):
+        return clean_line_wkt(text)
+    try:
+        geo = json.loads(text)
+    except ValueError:
+        return text, False  # unreadable: _problem says so
+    if not isinstance(geo, dict) or not geo.get("coordinates"):
+        return None, True
+    if geo.get("type") not in ("LineString", "MultiLineString"):
+        return text, False
+    lines = [geo["coordinates"]] if geo["type"] == "LineString" else geo["coordinates"]
+    try:
+        kept = [line for line in lines if len({tuple(p) for p in line}) >= 2]
+    except TypeError:  # coordinates of the wrong shape
+        return text, False
+    if not kept:
+        return None, True
+    if len(kept) == len(lines):
+        return text, False
+    return json.dumps({"type": "MultiLineString", "coordinates": kept}), True
+
+
+def _choose_geometry(
+    rec: dict[str, str], location: Any, flags: list[str], tried: list[str]
+) -> tuple[str, int, str] | None:
+    """``(text, srid, quality)`` of the best usable location of a (cleaned) row, or None; ``tried`` says why each
+    present source was passed over."""
     degenerate = False
+    unusable_wgs84 = unusable = False
     for name in _GEOMETRY_FIELDS:
         text = rec.get(name)
         if text is None or text.upper().endswith("EMPTY"):
             continue
         srid = 27700 if "27700" in name else 4326
-        if text.lstrip().startswith("{"):
-            try:
-                geo = json.loads(text)
-            except ValueError:
-                degenerate = True
-                continue
-            if not isinstance(geo, dict) or not geo.get("coordinates"):
-                degenerate = True
-                continue
-            if geo.get("type") in ("LineString", "MultiLineString"):
-                lines = [geo["coordinates"]] if geo["type"] == "LineString" else geo["coordinates"]
-                kept = [line for line in lines if len({tuple(p) for p in line}) >= 2]
-                if not kept:
-                    degenerate = True
-                    continue
-                if len(kept) != len(lines):
-                    flags.append(FLAG_DEGENERATE_DROPPED)
-                    text = json.dumps({"type": "MultiLineString", "coordinates": kept})
-            elif not _readable_other(text):
-                degenerate = True
-                continue
-        else:
-            cleaned, dropped = clean_line_wkt(text)
-            if cleaned is None:
-                degenerate = True
-                continue
-            if cleaned is text and not _LINE_RE.match(text) and not _readable_other(text):
-                degenerate = True
-                continue
-            if dropped:
-                flags.append(FLAG_DEGENERATE_DROPPED)
-            text = cleaned
+        cleaned, dropped = _clean(text)
+        if cleaned is None:
+            degenerate = True
+            tried.append(f"{_FIELD_LABELS[name]} geometry has no part with two distinct points")
+            continue
+        problem = _problem(cleaned, srid)
+        if problem is not None:
+            unusable = True
+            unusable_wgs84 = unusable_wgs84 or srid == 4326
+            tried.append(f"{_FIELD_LABELS[name]} geometry {problem}")
+            continue
+        if dropped:
+            flags.append(FLAG_DEGENERATE_DROPPED)
         if srid == 27700:
             flags.append(FLAG_REPROJECTED)
-        return text, srid, _quality(text)
+            if unusable_wgs84:
+                flags.append(FLAG_UNUSABLE_WGS84_27700)
+        elif unusable_wgs84:
+            flags.append(FLAG_UNUSABLE_WGS84_GEOJSON)
+        return cleaned, srid, _quality(cleaned)
     point = _point(rec, location)
     if point is None:
+        tried.append("no usable longitude/latitude or easting/northing")
         return None
-    flags.append(FLAG_DEGENERATE_POINT if degenerate else FLAG_POINT_ONLY)
+    flags.append(FLAG_UNUSABLE_POINT if unusable else FLAG_DEGENERATE_POINT if degenerate else FLAG_POINT_ONLY)
     return point
 
 
@@ -325,16 +366,12 @@ class _Converter:
             out.rejects.append(Reject(number, str(exc), str(value) if value is not None else raw(), field))
             return
         flags: list[str] = []
-        location = _choose_geometry(rec, record.get("location"), flags)
+        tried: list[str] = []
+        location = _choose_geometry(rec, record.get("location"), flags, tried)
         if location is None:
-            out.rejects.append(
-                Reject(
-                    number,
-                    "no usable location: no geometry, longitude/latitude or easting/northing",
-                    raw(),
-                    "geometry",
-                )
-            )
+            if len(tried) == 1:  # no geometry at all
+                tried.insert(0, "no geometry")
+            out.rejects.append(Reject(number, "no usable location: " + "; ".join(tried), raw(), "geometry"))
             return
         text, srid, quality = location
         spaces, length, usable = _size(rec, flags)

@@ -924,7 +924,6 @@ class _Run:
         groups: dict[str, list[ZoneRecord]] = {}
         for z in records:
             groups.setdefault(z.ref, []).append(z)
-        self._zone_parts = groups
         cur.execute(
             "CREATE TEMP TABLE stage_zones (row_number integer, ref text, geom_text text, srid integer) ON COMMIT DROP"
         )

@@ -264,14 +264,18 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
         {**_variant(r3, "900003"), **no_geometry, "Longitude": "", "Latitude": ""},
         # 4: nothing usable at all (easting/northing 0, as in the 2020 file)
         {**_variant(r4, "900004"), **no_geometry, "Longitude": "", "Latitude": "", "Easting": "0", "Northing": "0"},
-        # 5: British National Grid coordinates in the WGS84 column
+        # 5: British National Grid coordinates in the WGS84 column: the EPSG:27700 geometry instead
         {
             **_variant(r1, "900005"),
             "EPSG:4326 Well Known Text Geometry": r1["EPSG:27700 Well Known Text Geometry"],
             "EPSG:4326 GeoJSON Geometry": "",
         },
-        # 6: a geometry text PostGIS cannot read
-        {**_variant(r1, "900006"), "EPSG:4326 Well Known Text Geometry": "LINESTRING (a b, c d)"},
+        # 6: a WGS84 geometry text nobody can read: the EPSG:27700 geometry instead
+        {
+            **_variant(r1, "900006"),
+            "EPSG:4326 Well Known Text Geometry": "LINESTRING (a b, c d)",
+            "EPSG:4326 GeoJSON Geometry": "",
+        },
         # 7: no identifier
         _variant(r1, ""),
         # 8: a restriction type nobody knows
@@ -284,6 +288,26 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
         {**_variant(r2, "900001")},
         # 13: no restriction type (row 12 is added below)
         {**_variant(r1, "900013"), "Restriction Type": "N/A"},
+        # 14: an unreadable WGS84 WKT but a good WGS84 GeoJSON: the GeoJSON
+        {**_variant(r1, "900014"), "EPSG:4326 Well Known Text Geometry": "LINESTRING (a b, c d)"},
+        # 15: every geometry unusable, a good longitude/latitude: the point
+        {
+            **_variant(r2, "900015"),
+            **no_geometry,
+            "EPSG:4326 Well Known Text Geometry": r2["EPSG:27700 Well Known Text Geometry"],
+            "EPSG:27700 Well Known Text Geometry": "LINESTRING (a b, c d)",
+        },
+        # 16: every source present and unusable: rejected
+        {
+            **_variant(r4, "900016"),
+            **no_geometry,
+            "EPSG:4326 Well Known Text Geometry": r4["EPSG:27700 Well Known Text Geometry"],
+            "EPSG:27700 Well Known Text Geometry": "LINESTRING (a b, c d)",
+            "Longitude": "",
+            "Latitude": "",
+            "Easting": "0",
+            "Northing": "0",
+        },
     ]
     path = write_csv(tmp_path / "variants.csv", header, data)
     # 12: a row with too few fields (not the last one: a short final record would be a truncated file)
@@ -292,13 +316,11 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
     path.write_text("".join(lines), encoding="utf-8")
     report = run_load(fresh_db_url, "camden-bays", str(path), source="variants")
     assert report.status == "succeeded"
-    assert report.read == 13
-    assert (report.loaded, report.rejected) == (3, 10)
+    assert report.read == 16
+    assert (report.loaded, report.rejected) == (7, 9)
     assert report.read == report.loaded + report.rejected
     assert report.rejected_by_reason == {
-        "no usable location": 1,
-        "coordinates out of range": 1,
-        "cannot read the geometry": 1,
+        "no usable location": 2,
         "missing unique_identifier": 1,
         "cannot read restriction type": 1,
         "cannot read times of operation": 1,
@@ -315,8 +337,30 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
     )
     assert far < 2.5
     got = {r["ref"]: r for r in db.rows("SELECT ref, geom_quality, flags, search_radius_m FROM places")}
-    assert set(got) == {"900001", "900002", "900003"}
-    assert got["900001"]["geom_quality"] == "line" and "geometry_from_epsg_27700" in got["900001"]["flags"]
+    assert set(got) == {"900001", "900002", "900003", "900005", "900006", "900014", "900015"}
+    assert got["900001"]["geom_quality"] == "line" and got["900001"]["flags"] == ["geometry_from_epsg_27700"]
+    # 5, 6: an unusable WGS84 geometry gives way to the EPSG:27700 one, flagged; same line as the publisher's WGS84
+    for ref in ("900005", "900006"):
+        assert got[ref]["geom_quality"] == "line"
+        assert got[ref]["flags"] == ["geometry_from_epsg_27700", "unusable_wgs84_geometry_27700_used"]
+        far = db.scalar(
+            "SELECT ST_HausdorffDistance(ST_Transform(geom, 27700),"
+            " ST_Transform(ST_GeomFromText(:wkt, 4326), 27700)) FROM places WHERE ref = :ref",
+            wkt=r1["EPSG:4326 Well Known Text Geometry"],
+            ref=ref,
+        )
+        assert far < 2.5
+    # 14: the WGS84 GeoJSON, exactly the publisher's line
+    assert got["900014"]["flags"] == ["unusable_wgs84_wkt_geojson_used"]
+    same = db.scalar(
+        "SELECT ST_Equals(geom, ST_GeomFromText(:wkt, 4326)) FROM places WHERE ref = '900014'",
+        wkt=r1["EPSG:4326 Well Known Text Geometry"],
+    )
+    assert same is True
+    # 15: both geometries unusable: the longitude/latitude point, flagged
+    assert got["900015"]["geom_quality"] == "point" and got["900015"]["flags"] == ["unusable_geometry_point_used"]
+    point = db.rows("SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM places WHERE ref = '900015'")[0]
+    assert (point["x"], point["y"]) == (float(r2["Longitude"]), float(r2["Latitude"]))
     # 2: the longitude/latitude point, radius half of the 6 m bay
     assert got["900002"]["geom_quality"] == "point" and "no_geometry_point_used" in got["900002"]["flags"]
     assert got["900002"]["search_radius_m"] == Decimal("3.00")
@@ -337,10 +381,15 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
         run=report.run_id,
     )
     by_row = {r["row_number"]: r for r in rejects}
-    assert sorted(by_row) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+    assert sorted(by_row) == [4, 7, 8, 9, 10, 11, 12, 13, 16]
     assert by_row[4]["field"] == "geometry" and "900004" in by_row[4]["raw"]
-    assert by_row[5]["field"] == "geometry" and by_row[5]["raw"].startswith("MULTILINESTRING ((526696.96")
-    assert by_row[6]["raw"] == "LINESTRING (a b, c d)"
+    assert by_row[4]["reason"] == "no usable location: no geometry; no usable longitude/latitude or easting/northing"
+    # the reason names every source tried and why it was passed over
+    assert by_row[16]["field"] == "geometry" and "900016" in by_row[16]["raw"]
+    assert by_row[16]["reason"] == (
+        "no usable location: EPSG:4326 WKT geometry has coordinates out of range;"
+        " EPSG:27700 WKT geometry cannot be read; no usable longitude/latitude or easting/northing"
+    )
     assert by_row[7]["field"] == "unique_identifier"
     assert by_row[8]["field"] == "restriction_type" and "unicorn parking" in by_row[8]["reason"]
     assert by_row[9]["field"] == "times_of_operation" and by_row[9]["raw"] == "whenever the warden feels like it"
@@ -349,4 +398,4 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
     assert by_row[12]["raw"] == "paid-for,1,mon-fri 08:30-18:30"
     assert by_row[13]["field"] == "restriction_type"
     run = db.rows("SELECT rejected, rejected_by_reason FROM load_runs WHERE id = :id", id=report.run_id)[0]
-    assert run["rejected"] == 10 and run["rejected_by_reason"] == report.rejected_by_reason
+    assert run["rejected"] == 9 and run["rejected_by_reason"] == report.rejected_by_reason
