@@ -265,8 +265,8 @@ def _ends_with_newline(path: str) -> bool:
         return raw.read(1) in (b"\n", b"\r")
 
 
-def csv_line(fields: list[str]) -> str:
+def csv_line(fields: list[str], delimiter: str = ",") -> str:
     """A record's fields back as one CSV line, for the raw text of a reject."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(fields)
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(fields)
     return out.getvalue()

@@ -9,12 +9,15 @@ Geometry travels as text (WKT) with its SRID so that the database builds and rep
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from parking_api.engine.model import Regulation
+
+RAW_LIMIT = 4000  # characters of a rejected record kept in ``Reject.raw``
 
 
 class StructuralError(Exception):
@@ -23,6 +26,29 @@ class StructuralError(Exception):
 
 class UsageError(Exception):
     """The command was called wrongly (e.g. a CurbLR manifest without a time zone and no --timezone): exit 2."""
+
+
+class RowError(Exception):
+    """A record (or one regulation of it) that cannot be used; ``field`` names where, for the reject."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def clip_raw(text: str) -> str:
+    """A reject's raw value, cut to :data:`RAW_LIMIT` characters so one huge record cannot bloat the run's rejects."""
+    return text if len(text) <= RAW_LIMIT else text[: RAW_LIMIT - 1] + "…"
+
+
+def raw_json(obj: Any) -> str:
+    """A JSON record as compact text for a reject."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        text = repr(obj)
+    return clip_raw(text)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import shapely
 from shapely.geometry import shape
 
-from loaders.base import Converted, PlaceRecord, Reject, SourceMeta, StructuralError, UsageError
+from loaders.base import (
+    Converted,
+    PlaceRecord,
+    Reject,
+    RowError,
+    SourceMeta,
+    StructuralError,
+    UsageError,
+    raw_json,
+)
 from parking_api.engine.calendar import HOLIDAY_PERIOD_NAMES as _HOLIDAY_NAMES
 from parking_api.engine.calendar import parse_calendar_spec
 from parking_api.engine.model import (
@@ -96,7 +105,6 @@ from parking_api.engine.model import (
 )
 from parking_api.engine.parse import format_duration, format_spans
 
-RAW_LIMIT = 4000  # characters of a rejected feature or regulation kept in ``Reject.raw``
 DESCRIPTION_LIMIT = 1000
 # Features merged into one stretch keep the first one's line; lines further apart than this (about a metre) are flagged.
 MERGE_TOLERANCE_DEGREES = 1e-5
@@ -292,21 +300,6 @@ def _option(options: Any, name: str, default: Any = None) -> Any:
     return getattr(options, name, default) if options is not None else default
 
 
-def _raw(obj: Any) -> str:
-    try:
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
-    except (TypeError, ValueError):
-        text = repr(obj)
-    return text if len(text) <= RAW_LIMIT else text[: RAW_LIMIT - 1] + "…"
-
-
-class _Bad(Exception):
-    """A regulation (or feature) that cannot be used; ``field`` names where, for the reject."""
-
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
 
 
 # --- manifest -----------------------------------------------------------------------------------------------------
@@ -399,21 +392,21 @@ _CLOCK_RE = re.compile(r"\s*(\d{1,2}):(\d{2})(?::00)?\s*")
 def _clock(value: Any, where: str) -> int:
     m = _CLOCK_RE.fullmatch(value) if isinstance(value, str) else None
     if not m:
-        raise _Bad(f"time {value!r} is not HH:MM", where)
+        raise RowError(f"time {value!r} is not HH:MM", where)
     hours, minutes = int(m.group(1)), int(m.group(2))
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
-        raise _Bad(f"time {value!r} is not a time of day", where)
+        raise RowError(f"time {value!r} is not a time of day", where)
     return hours * 60 + minutes
 
 
 def _window(raw: Any, where: str, ctx: _Context) -> Window:
     item = _ci(raw)
     if not item:
-        raise _Bad("a timesOfDay entry must be an object with from and to", where)
+        raise RowError("a timesOfDay entry must be an object with from and to", where)
     start_raw = item.get("from", item.get("start"))
     end_raw = item.get("to", item.get("until", item.get("end")))
     if start_raw is None or end_raw is None:
-        raise _Bad("a timesOfDay entry needs both from and to", where)
+        raise RowError("a timesOfDay entry needs both from and to", where)
     start = _clock(start_raw, f"{where}.from")
     end = _clock(end_raw, f"{where}.to")
     if start == 1440:
@@ -425,7 +418,7 @@ def _window(raw: Any, where: str, ctx: _Context) -> Window:
     elif ctx.inclusive_ends:
         end += 1  # "-7:59" written inclusively: up to 8:00
     if start == end:
-        raise _Bad(f"time window {start_raw}-{end_raw} is empty", where)
+        raise RowError(f"time window {start_raw}-{end_raw} is empty", where)
     if not ctx.inclusive_ends and end % 60 == 59:
         ctx.flags["curblr_end_at_59_minutes"] += 1  # a hint that --inclusive-ends may be wanted
     return (start, end)
@@ -435,19 +428,19 @@ def _days(raw: Any, where: str) -> frozenset[int]:
     item = _ci(raw) if isinstance(raw, dict) else {"days": raw}
     for key in ("occurrencesinmonth", "occurrences_in_month", "occurrences"):
         if item.get(key):
-            raise _Bad("daysOfWeek occurrences in the month cannot be expressed", f"{where}.{key}")
+            raise RowError("daysOfWeek occurrences in the month cannot be expressed", f"{where}.{key}")
     days = item.get("days")
     if isinstance(days, str):
         days = [days]
     if not isinstance(days, list):
-        raise _Bad("daysOfWeek.days must be a list of days", f"{where}.days")
+        raise RowError("daysOfWeek.days must be a list of days", f"{where}.days")
     if not days:
-        raise _Bad("daysOfWeek.days is empty: the time span could never apply", f"{where}.days")
+        raise RowError("daysOfWeek.days is empty: the time span could never apply", f"{where}.days")
     out = set()
     for token in days:
         key = str(token).strip().lower()[:2]
         if key not in _DAYS or not str(token).strip().isalpha():
-            raise _Bad(f"day {token!r} is not one of mo tu we th fr sa su", f"{where}.days")
+            raise RowError(f"day {token!r} is not one of mo tu we th fr sa su", f"{where}.days")
         out.add(_DAYS[key])
     return frozenset(out)
 
@@ -458,7 +451,7 @@ _MMDD_RE = re.compile(r"(\d{2})-?(\d{2})")
 def _date_value(value: Any, where: str) -> str | date:
     """``MM-DD`` (or ``MMDD``) → ``"MM-DD"``; ``YYYY-MM-DD`` → a date."""
     if not isinstance(value, str):
-        raise _Bad(f"date {value!r} is not MM-DD or YYYY-MM-DD", where)
+        raise RowError(f"date {value!r} is not MM-DD or YYYY-MM-DD", where)
     text = value.strip()
     m = _MMDD_RE.fullmatch(text)
     if m:
@@ -466,21 +459,21 @@ def _date_value(value: Any, where: str) -> str | date:
         try:
             date(2000, month, day)  # a leap year, so 02-29 is a valid yearly date
         except ValueError as exc:
-            raise _Bad(f"date {value!r} is not a day of the year", where) from exc
+            raise RowError(f"date {value!r} is not a day of the year", where) from exc
         return f"{month:02d}-{day:02d}"
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:T.*)?", text):
-        raise _Bad(f"date {value!r} is not MM-DD or YYYY-MM-DD", where)
+        raise RowError(f"date {value!r} is not MM-DD or YYYY-MM-DD", where)
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise _Bad(f"date {value!r} is not a calendar date", where) from exc
+        raise RowError(f"date {value!r} is not a calendar date", where) from exc
 
 
 def _effective(raw: Any, where: str) -> tuple[list[tuple[str, str]], list[tuple[date, date]]]:
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
-        raise _Bad("effectiveDates must be a list", where)
+        raise RowError("effectiveDates must be a list", where)
     yearly: list[tuple[str, str]] = []
     fixed: list[tuple[date, date]] = []
     for i, item in enumerate(raw):
@@ -489,7 +482,7 @@ def _effective(raw: Any, where: str) -> tuple[list[tuple[str, str]], list[tuple[
         start_raw = entry.get("from", entry.get("start"))
         end_raw = entry.get("to", entry.get("until", entry.get("end")))
         if start_raw is None or end_raw is None:
-            raise _Bad("an effectiveDates entry needs both from and to", here)
+            raise RowError("an effectiveDates entry needs both from and to", here)
         start = _date_value(start_raw, f"{here}.from")
         end = _date_value(end_raw, f"{here}.to")
         if isinstance(start, str) and isinstance(end, str):
@@ -497,10 +490,10 @@ def _effective(raw: Any, where: str) -> tuple[list[tuple[str, str]], list[tuple[
                 yearly.append((start, end))
         elif isinstance(start, date) and isinstance(end, date):
             if end < start:
-                raise _Bad(f"effective dates run backwards ({start_raw} to {end_raw})", here)
+                raise RowError(f"effective dates run backwards ({start_raw} to {end_raw})", here)
             fixed.append((start, end))
         else:
-            raise _Bad(f"effective dates mix a yearly and a full date ({start_raw} to {end_raw})", here)
+            raise RowError(f"effective dates mix a yearly and a full date ({start_raw} to {end_raw})", here)
     return yearly, fixed
 
 
@@ -508,21 +501,21 @@ def _designated(raw: Any, where: str, ctx: _Context) -> tuple[tuple[str, str], .
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
-        raise _Bad("designatedPeriods must be a list", where)
+        raise RowError("designatedPeriods must be a list", where)
     out = []
     for i, item in enumerate(raw):
         entry = _ci(item)
         here = f"{where}[{i}]"
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise _Bad("a designated period needs a name", f"{here}.name")
+            raise RowError("a designated period needs a name", f"{here}.name")
         apply = _words(entry.get("apply", ""))
         if apply in ("only during", "only", "during"):
             mode = "only"
         elif apply in ("except during", "except", "not during"):
             mode = "except"
         else:
-            raise _Bad(
+            raise RowError(
                 f"designated period apply {entry.get('apply')!r} is not 'only during' or 'except during'",
                 f"{here}.apply",
             )
@@ -551,19 +544,19 @@ def time_spans(raw: Any, where: str, ctx: _Context) -> tuple[TimeSpan, ...]:
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
-        raise _Bad("timeSpans must be a list", where)
+        raise RowError("timeSpans must be a list", where)
     spans: list[TimeSpan] = []
     for i, item in enumerate(raw):
         here = f"{where}[{i}]"
         if not isinstance(item, dict):
-            raise _Bad("a time span must be an object", here)
+            raise RowError("a time span must be an object", here)
         parts: dict[str, Any] = {}
         for key, value in item.items():
             canon = _SPAN_KEYS.get(str(key).lower())
             if canon is None:
                 if str(key).lower() in ("daysofmonth", "dayofmonth"):
-                    raise _Bad("daysOfMonth cannot be expressed", f"{here}.{key}")
-                raise _Bad(f"unknown time span field {key!r}", f"{here}.{key}")
+                    raise RowError("daysOfMonth cannot be expressed", f"{here}.{key}")
+                raise RowError(f"unknown time span field {key!r}", f"{here}.{key}")
             parts.setdefault(canon, value)
         days = ALL_DAYS
         if parts.get("daysofweek") is not None:
@@ -574,7 +567,7 @@ def time_spans(raw: Any, where: str, ctx: _Context) -> tuple[TimeSpan, ...]:
             tod = [tod]
         if tod:
             if not isinstance(tod, list):
-                raise _Bad("timesOfDay must be a list", f"{here}.timesOfDay")
+                raise RowError("timesOfDay must be a list", f"{here}.timesOfDay")
             found = tuple(dict.fromkeys(_window(w, f"{here}.timesOfDay[{j}]", ctx) for j, w in enumerate(tod)))
             windows = (ALL_DAY,) if ALL_DAY in found else found
         elif tod is not None and tod == []:
@@ -621,7 +614,7 @@ def user_classes(raw: Any, where: str, ctx: _Context) -> tuple[frozenset[UserCla
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
-        raise _Bad("userClasses must be a list of objects", where)
+        raise RowError("userClasses must be a list of objects", where)
     classes: set[UserClass] = set()
     permits: set[str] = set()
     labels: list[str] = []
@@ -630,7 +623,7 @@ def user_classes(raw: Any, where: str, ctx: _Context) -> tuple[frozenset[UserCla
             item = {"classes": [item]}
         entry = _ci(item)
         if not isinstance(item, dict):
-            raise _Bad("a userClasses entry must be an object", f"{where}[{i}]")
+            raise RowError("a userClasses entry must be an object", f"{where}[{i}]")
         names = [str(n).strip() for n in _as_list(entry.get("classes", entry.get("class"))) if str(n).strip()]
         subs = [str(s).strip() for s in _as_list(entry.get("subclasses", entry.get("subclass"))) if str(s).strip()]
         dims = [f"{k} {number_text(entry[k]) or entry[k]}" for k in _DIMENSION_KEYS if entry.get(k) is not None]
@@ -723,7 +716,7 @@ def priority(reg: dict[str, Any], rule: dict[str, Any], where: str, ctx: _Contex
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         if isinstance(value, bool):
-            raise _Bad(f"priority {value!r} is not a category or a number", here)
+            raise RowError(f"priority {value!r} is not a category or a number", here)
         if isinstance(value, str):
             key = _words(value)
             if key in ctx.hierarchy:
@@ -733,7 +726,7 @@ def priority(reg: dict[str, Any], rule: dict[str, Any], where: str, ctx: _Contex
                 return len(ctx.hierarchy), value.strip()
         number = _decimal(value)
         if number is None or number != number.to_integral_value():
-            raise _Bad(f"priority {value!r} is not a whole number", here)
+            raise RowError(f"priority {value!r} is not a whole number", here)
         level = int(number)
         if str(level) in ctx.hierarchy:
             return ctx.hierarchy[str(level)], str(level)
@@ -748,7 +741,7 @@ def _minutes(value: Any, where: str) -> int | None:
         return None
     number = _decimal(value)
     if number is None or number != number.to_integral_value() or number <= 0:
-        raise _Bad(f"{where.rsplit('.', 1)[-1]} {value!r} is not a positive whole number of minutes", where)
+        raise RowError(f"{where.rsplit('.', 1)[-1]} {value!r} is not a positive whole number of minutes", where)
     return int(number)
 
 
@@ -846,14 +839,14 @@ class _Place:
 def _regulation(raw: Any, where: str, ctx: _Context) -> tuple[Rule, str]:
     reg = _ci(raw)
     if not isinstance(raw, dict):
-        raise _Bad("a regulation must be an object", where)
+        raise RowError("a regulation must be an object", where)
     rule = _ci(reg.get("rule"))
     if not rule:
-        raise _Bad("the regulation has no rule (no activity to apply)", f"{where}.rule")
+        raise RowError("the regulation has no rule (no activity to apply)", f"{where}.rule")
     activity_raw = rule.get("activity")
     activity = ACTIVITY_WORDS.get(_words(activity_raw)) if isinstance(activity_raw, str) else None
     if activity is None:
-        raise _Bad(
+        raise RowError(
             f"activity {activity_raw!r} is not parking, standing, loading or their 'no' forms", f"{where}.rule.activity"
         )
     rank, rank_name = priority(reg, rule, where, ctx)
@@ -896,29 +889,29 @@ def _regulation(raw: Any, where: str, ctx: _Context) -> tuple[Rule, str]:
 
 def _geometry(raw: Any) -> tuple[str, str]:
     if not isinstance(raw, dict):
-        raise _Bad("the feature has no geometry", "geometry")
+        raise RowError("the feature has no geometry", "geometry")
     try:
         geom = shape(raw)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
-        raise _Bad(f"the geometry cannot be read: {exc}", "geometry") from exc
+        raise RowError(f"the geometry cannot be read: {exc}", "geometry") from exc
     if geom.is_empty:
-        raise _Bad("the geometry is empty", "geometry")
+        raise RowError("the geometry is empty", "geometry")
     kind = geom.geom_type
     if kind in ("LineString", "MultiLineString"):
         quality = "line"
         if geom.length == 0:
-            raise _Bad("the line has no length", "geometry")
+            raise RowError("the line has no length", "geometry")
     elif kind in ("Polygon", "MultiPolygon"):
         quality = "polygon"
     elif kind in ("Point", "MultiPoint"):
         quality = "point"
     else:
-        raise _Bad(f"a {kind} is not a kerb geometry", "geometry")
+        raise RowError(f"a {kind} is not a kerb geometry", "geometry")
     minx, miny, maxx, maxy = geom.bounds
     if not all(map(_finite, (minx, miny, maxx, maxy))):
-        raise _Bad("the geometry has non-finite coordinates", "geometry")
+        raise RowError("the geometry has non-finite coordinates", "geometry")
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise _Bad("the coordinates are not longitude/latitude (EPSG:4326)", "geometry")
+        raise RowError("the coordinates are not longitude/latitude (EPSG:4326)", "geometry")
     return geom.wkt, quality
 
 
@@ -929,14 +922,14 @@ def _finite(x: float) -> bool:
 def _location(props: dict[str, Any]) -> tuple[str, dict[str, Any], float | None]:
     loc = _ci(props.get("location"))
     if not loc:
-        raise _Bad("the feature has no location", "properties.location")
+        raise RowError("the feature has no location", "properties.location")
     ref_id = loc.get("shstrefid")
     if not isinstance(ref_id, str) or not ref_id.strip():
-        raise _Bad("the location has no shstRefId", "properties.location.shstRefId")
+        raise RowError("the location has no shstRefId", "properties.location.shstRefId")
     side = loc.get("sideofstreet")
     side_text = str(side).strip() if side is not None else ""
     if not side_text:
-        raise _Bad("the location has no sideOfStreet", "properties.location.sideOfStreet")
+        raise RowError("the location has no sideOfStreet", "properties.location.sideOfStreet")
     start_raw = loc.get("shstlocationstart", loc.get("shstlocationst"))
     end_raw = loc.get("shstlocationend")
     start, end = number_text(start_raw), number_text(end_raw)
@@ -947,7 +940,7 @@ def _location(props: dict[str, Any]) -> tuple[str, dict[str, Any], float | None]
     elif start_raw is None and end_raw is None and number_text(loc.get("shstlocation")) is not None:
         ref = f"{ref_id.strip()}:{side_text}:{number_text(loc.get('shstlocation'))}"
     else:
-        raise _Bad("the location's shstLocationStart/End are not numbers", "properties.location")
+        raise RowError("the location's shstLocationStart/End are not numbers", "properties.location")
     attributes: dict[str, Any] = {"shst_ref_id": ref_id.strip(), "side_of_street": side_text}
     if start is not None and end is not None:
         attributes["shst_location_start"] = start
@@ -1007,7 +1000,7 @@ def convert_document(doc: dict[str, Any], options: Any = None) -> Converted:
         out.read += 1
         try:
             if not isinstance(feature, dict):
-                raise _Bad("the feature is not an object")
+                raise RowError("the feature is not an object")
             feat = _ci(feature)
             props = _ci(feat.get("properties"))
             ref, attributes, length = _location(props)
@@ -1016,9 +1009,9 @@ def convert_document(doc: dict[str, Any], options: Any = None) -> Converted:
             if isinstance(regulations, dict):
                 regulations = [regulations]
             if not isinstance(regulations, list) or not regulations:
-                raise _Bad("the feature has no regulations", "properties.regulations")
-        except _Bad as bad:
-            out.rejects.append(Reject(row, bad.reason, _raw(feature), bad.field))
+                raise RowError("the feature has no regulations", "properties.regulations")
+        except RowError as bad:
+            out.rejects.append(Reject(row, bad.reason, raw_json(feature), bad.field))
             continue
 
         good: list[tuple[Rule, str]] = []
@@ -1027,15 +1020,15 @@ def convert_document(doc: dict[str, Any], options: Any = None) -> Converted:
             where = f"regulations[{i}]"
             try:
                 good.append(_regulation(raw, where, ctx))
-            except _Bad as bad:
-                bad_regs.append(Reject(row, f"{where}: {bad.reason}", _raw(raw), bad.field or where))
+            except RowError as bad:
+                bad_regs.append(Reject(row, f"{where}: {bad.reason}", raw_json(raw), bad.field or where))
         if not good:
             reasons = "; ".join(r.reason for r in bad_regs)
             out.rejects.append(
                 Reject(
                     row,
                     f"no usable regulation: {reasons}",  # counted as "no usable regulation"
-                    _raw(feature),
+                    raw_json(feature),
                     bad_regs[0].field if len(bad_regs) == 1 else "properties.regulations",
                 )
             )

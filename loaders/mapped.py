@@ -23,7 +23,6 @@ import codecs
 import csv
 import dataclasses
 import difflib
-import io
 import json
 import re
 import tomllib
@@ -38,15 +37,28 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
-from loaders.base import Converted, PlaceRecord, Reject, SourceMeta, StructuralError, UsageError
+from loaders._io import csv_line
+from loaders.base import (
+    Converted,
+    PlaceRecord,
+    Reject,
+    RowError,
+    SourceMeta,
+    StructuralError,
+    UsageError,
+    clip_raw,
+    raw_json,
+)
 from loaders.curblr import check_holidays, check_timezone, number_text, read_json
 from parking_api.engine.camden import (
     PRIORITY_BAY_PROHIBITION,
     PRIORITY_CLASS,
-    PRIORITY_CONCESSION,
     PRIORITY_EVERYONE,
     PRIORITY_LOADING,
     PRIORITY_PERMIT,
+    badge_concession,
+    publisher_wording,
+    zone_codes,
 )
 from parking_api.engine.model import (
     Activity,
@@ -62,7 +74,6 @@ from parking_api.engine.parse import ParseError, parse_duration, parse_permits, 
 
 FORMATS = ("geojson", "csv", "json-records")
 DEFAULT_MISSING = ("", "n/a", "na", "null", "none", "-")
-RAW_LIMIT = 4000
 ROW = "row"  # in a type's ``permits``: the row's permits column (or, when that is empty, the row's zone)
 _PERMIT_CLASSES = frozenset({UserClass.PERMIT, UserClass.TRADER, UserClass.BUSINESS})
 _PROHIBITIONS = {"no_parking": Activity.NO_PARKING, "no_stopping": Activity.NO_STOPPING,
@@ -610,13 +621,6 @@ class _Record:
     problem: str = ""
 
 
-def _raw(obj: Any) -> str:
-    try:
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
-    except (TypeError, ValueError):
-        text = repr(obj)
-    return text if len(text) <= RAW_LIMIT else text[: RAW_LIMIT - 1] + "…"
-
 
 def _records(path: str | Path, mapping: Mapping) -> tuple[list[str] | None, Iterator[_Record]]:
     """The file's records (and, for CSV, its header)."""
@@ -635,7 +639,7 @@ def _records(path: str | Path, mapping: Mapping) -> tuple[list[str] | None, Iter
             where = f" at {mapping.records!r}" if mapping.records else ""
             raise StructuralError(f"{path} is not a JSON array of records{where}")
         return None, (
-            _Record(i + 1, item if isinstance(item, dict) else None, raw=_raw(item),
+            _Record(i + 1, item if isinstance(item, dict) else None, raw=raw_json(item),
                     problem="" if isinstance(item, dict) else "the record is not a JSON object")
             for i, item in enumerate(items)
         )  # fmt: skip
@@ -646,7 +650,7 @@ def _records(path: str | Path, mapping: Mapping) -> tuple[list[str] | None, Iter
     def gen() -> Iterator[_Record]:
         for i, feature in enumerate(features):
             if not isinstance(feature, dict):
-                yield _Record(i + 1, None, raw=_raw(feature), problem="the feature is not a JSON object")
+                yield _Record(i + 1, None, raw=raw_json(feature), problem="the feature is not a JSON object")
                 continue
             props = feature.get("properties")
             yield _Record(
@@ -654,7 +658,7 @@ def _records(path: str | Path, mapping: Mapping) -> tuple[list[str] | None, Iter
                 props if isinstance(props, dict) else {},
                 geometry=feature.get("geometry"),
                 feature_id=feature.get("id"),
-                raw=_raw(feature),
+                raw=raw_json(feature),
             )
 
     return None, gen()
@@ -702,7 +706,7 @@ def _csv_records(path: str | Path, mapping: Mapping) -> tuple[list[str], Iterato
             raise StructuralError(f"{path} is unreadable after record {reader.line_num - 1}: {exc}") from exc
         for index, fields in enumerate(rows):
             number += 1
-            raw = _csv_line(fields, mapping.delimiter)
+            raw = clip_raw(csv_line(fields, mapping.delimiter))
             if len(fields) != len(header):
                 if index == len(rows) - 1 and not ends_with_newline and len(fields) < len(header):
                     raise StructuralError(f"{path} is truncated: its final record ({number}) is incomplete")
@@ -715,21 +719,9 @@ def _csv_records(path: str | Path, mapping: Mapping) -> tuple[list[str], Iterato
     return header, gen()
 
 
-def _csv_line(fields: list[str], delimiter: str) -> str:
-    out = io.StringIO()
-    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(fields)
-    text = out.getvalue()
-    return text if len(text) <= RAW_LIMIT else text[: RAW_LIMIT - 1] + "…"
-
 
 # --- converting ---------------------------------------------------------------------------------------------------
 
-
-class _Bad(Exception):
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
 
 
 def _text(record: _Record, column: str | None, mapping: Mapping) -> str | None:
@@ -749,26 +741,6 @@ def _text(record: _Record, column: str | None, mapping: Mapping) -> str | None:
         text = str(value).strip()
     return None if text.strip().lower() in mapping.missing else text
 
-
-def _zone_codes(zone: str | None) -> frozenset[str]:
-    """``CA-D/E`` → {CA-D, CA-E}; ``CA-F(n)`` → {CA-F}; ``IS-A`` → {IS-A}."""
-    if not zone:
-        return frozenset()
-    plain = re.sub(r"\([^)]*\)", "", zone)
-    codes: set[str] = set()
-    prefix = ""
-    for part in (p.strip() for p in plain.split("/")):
-        if not part:
-            continue
-        token = normalise_permit(part)
-        if "-" in token:
-            prefix = token.split("-", 1)[0]
-            codes.add(token)
-        elif prefix and re.fullmatch(r"[A-Z]", token):
-            codes.add(f"{prefix}-{token}")
-        else:
-            codes.add(token)
-    return frozenset(codes)
 
 
 def _class_label(cls: UserClass, activity: Activity, paid: bool, permits: frozenset[str]) -> str:
@@ -814,7 +786,7 @@ def build_rules(
             for s in spans
         )
     permit_sources = dict(bay.permits)
-    zone_permits = frozenset(c for c in _zone_codes(zone) if "-" in c)
+    zone_permits = frozenset(c for c in zone_codes(zone) if "-" in c)
 
     def permits_for(cls: UserClass) -> frozenset[str]:
         out: set[str] = set()
@@ -850,17 +822,8 @@ def build_rules(
                 )
             )
     if bay.blue_badge and UserClass.BLUE_BADGE not in bay.park:
-        green = bool(_zone_codes(zone) & mapping.green_badge_zones)
-        badge = UserClass.GREEN_BADGE if green else UserClass.BLUE_BADGE
-        rules.append(
-            Rule(
-                activity=Activity.PARK,
-                user_classes=frozenset({badge}),
-                time_spans=spans,
-                priority=PRIORITY_CONCESSION,
-                label=f"{'Green' if green else 'Blue'} badge holders (free, no time limit)",
-            )
-        )
+        green = bool(zone_codes(zone) & mapping.green_badge_zones)
+        rules.append(badge_concession(green, spans, None, " (free, no time limit)"))
     if bay.prohibit is not None:
         rules.append(
             Rule(
@@ -881,7 +844,7 @@ def _geometry(record: _Record, mapping: Mapping, flags: Counter[str]) -> tuple[s
         tried.append(source.describe())
         try:
             geom = _geometry_from(record, source, mapping, flags)
-        except _Bad as bad:
+        except RowError as bad:
             flags["mapped_geometry_unreadable"] += 1
             tried[-1] += f": {bad.reason}"
             continue
@@ -892,7 +855,7 @@ def _geometry(record: _Record, mapping: Mapping, flags: Counter[str]) -> tuple[s
         if source is not mapping.geometry[0]:
             flags["mapped_geometry_fallback"] += 1
         return geom.wkt, source.crs, quality, source.search_radius_m if quality == "point" else 0.0
-    raise _Bad(f"no usable geometry: tried {'; '.join(tried)}", "geometry")
+    raise RowError(f"no usable geometry: tried {'; '.join(tried)}", "geometry")
 
 
 def _geometry_from(record: _Record, source: GeometrySource, mapping: Mapping, flags: Counter[str]):
@@ -908,7 +871,7 @@ def _geometry_from(record: _Record, source: GeometrySource, mapping: Mapping, fl
         try:
             fx, fy = float(x), float(y)
         except ValueError as exc:
-            raise _Bad(f"coordinates {x!r}, {y!r} are not numbers") from exc
+            raise RowError(f"coordinates {x!r}, {y!r} are not numbers") from exc
         if source.zero_is_missing and fx == 0 and fy == 0:
             return None
         geom = shapely.Point(fx, fy)
@@ -922,13 +885,13 @@ def _geometry_from(record: _Record, source: GeometrySource, mapping: Mapping, fl
             return None
         if source.kind == "wkt":
             if not isinstance(value, str):
-                raise _Bad("the WKT column does not hold text")
+                raise RowError("the WKT column does not hold text")
             try:
                 geom = shapely.from_wkt(value)
             except shapely.errors.ShapelyError as exc:
                 repaired = _drop_one_point_parts(value)
                 if repaired is None:
-                    raise _Bad(f"unreadable WKT: {str(exc).splitlines()[0]}") from exc
+                    raise RowError(f"unreadable WKT: {str(exc).splitlines()[0]}") from exc
                 geom = shapely.from_wkt(repaired)
                 flags["mapped_geometry_one_point_parts_dropped"] += 1
         else:
@@ -936,17 +899,17 @@ def _geometry_from(record: _Record, source: GeometrySource, mapping: Mapping, fl
                 try:
                     value = json.loads(value)
                 except json.JSONDecodeError as exc:
-                    raise _Bad(f"unreadable GeoJSON: {exc.msg}") from exc
+                    raise RowError(f"unreadable GeoJSON: {exc.msg}") from exc
             geom = _shape(value)
     if geom is None or geom.is_empty:
         return None
     if geom.geom_type == "GeometryCollection":
-        raise _Bad("a geometry collection is not a kerb geometry")
+        raise RowError("a geometry collection is not a kerb geometry")
     minx, miny, maxx, maxy = geom.bounds
     if any(v != v or abs(v) == float("inf") for v in (minx, miny, maxx, maxy)):
-        raise _Bad("non-finite coordinates")
+        raise RowError("non-finite coordinates")
     if source.crs == 4326 and (minx < -180 or maxx > 180 or miny < -90 or maxy > 90):
-        raise _Bad("coordinates out of range for EPSG:4326 (longitude, latitude)")
+        raise RowError("coordinates out of range for EPSG:4326 (longitude, latitude)")
     if source.zero_is_missing and minx == maxx == 0 and miny == maxy == 0:
         return None
     return geom
@@ -971,11 +934,11 @@ def _drop_one_point_parts(wkt: str) -> str | None:
 
 def _shape(raw: Any):
     if not isinstance(raw, dict):
-        raise _Bad("the geometry is not a GeoJSON object")
+        raise RowError("the geometry is not a GeoJSON object")
     try:
         return shape(raw)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
-        raise _Bad(f"unreadable GeoJSON geometry: {exc}") from exc
+        raise RowError(f"unreadable GeoJSON geometry: {exc}") from exc
 
 
 def _int(text: str | None, flags: Counter[str], flag: str) -> int | None:
@@ -1006,42 +969,39 @@ def _float(text: str | None, flags: Counter[str], flag: str) -> float | None:
     return round(number, 2)
 
 
-def _publisher_wording(*parts: str | None) -> str:
-    return ", ".join(p.strip().rstrip(",").strip() for p in parts if p and p.strip().rstrip(",").strip())
-
 
 def _row(record: _Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
     if record.values is None:
-        raise _Bad(record.problem or "the row is malformed")
+        raise RowError(record.problem or "the row is malformed")
     ref_col = mapping.field("ref")
     ref = _text(record, ref_col, mapping)
     if ref is None:
-        raise _Bad(f"no reference: column {ref_col!r} (fields.ref) is empty", ref_col)
+        raise RowError(f"no reference: column {ref_col!r} (fields.ref) is empty", ref_col)
     type_col = mapping.field("restriction_type")
     type_text = _text(record, type_col, mapping)
     if type_text is None:
-        raise _Bad(f"no restriction type: column {type_col!r} is empty", type_col)
+        raise RowError(f"no restriction type: column {type_col!r} is empty", type_col)
     bay = mapping.bay_type(type_text)
     if bay is None:
-        raise _Bad(f"restriction type {type_text!r} is not in the mapping's [types]", type_col)
+        raise RowError(f"restriction type {type_text!r} is not in the mapping's [types]", type_col)
 
     times_col = mapping.field("times")
     times_text = bay.times or _text(record, times_col, mapping)
     if times_text is None:
         if times_col is not None:
-            raise _Bad(f"no times of operation: column {times_col!r} is empty", times_col)
+            raise RowError(f"no times of operation: column {times_col!r} is empty", times_col)
         times_text = "at any time"  # the mapping has no times column: its bays are always in force
     try:
         spans = parse_times(times_text)
     except ParseError as exc:
-        raise _Bad(str(exc), times_col) from exc
+        raise RowError(str(exc), times_col) from exc
 
     stay_col = mapping.field("max_stay")
     stay_text = _text(record, stay_col, mapping)
     try:
         duration = parse_duration(stay_text)
     except ParseError as exc:
-        raise _Bad(str(exc), stay_col) from exc
+        raise RowError(str(exc), stay_col) from exc
     if duration is not None and not any(
         c in bay.max_stay_binds for c in (*bay.park, *bay.load)
     ):  # a maximum stay nobody in this type is bound by
@@ -1064,7 +1024,7 @@ def _row(record: _Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
     try:
         row_permits = parse_permits(permits_text)
     except ParseError as exc:
-        raise _Bad(str(exc), permits_col) from exc
+        raise RowError(str(exc), permits_col) from exc
 
     zone = _text(record, mapping.field("zone"), mapping)
     rules = build_rules(bay, spans, duration, tariffs, row_permits, zone, mapping)
@@ -1077,7 +1037,7 @@ def _row(record: _Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
     regulation = Regulation(
         rules=rules,
         category=bay.category,
-        description=_publisher_wording(
+        description=publisher_wording(
             type_text, bay.times or _text(record, times_col, mapping), stay_text, tariff_text,
             f"permits {permits_text}" if permits_text else None,
         ),
@@ -1164,7 +1124,7 @@ def convert_with(path: str | Path, mapping: Mapping, options: Any = None) -> Con
             seen_columns.update(record.values)
         try:
             place = _row(record, mapping, flags)
-        except _Bad as bad:
+        except RowError as bad:
             out.rejects.append(Reject(record.row_number, bad.reason, record.raw, bad.field))
             continue
         first = seen_refs.get(place.ref)

@@ -196,7 +196,11 @@ def _with_holidays(spans: tuple[TimeSpan, ...], enforced: bool) -> tuple[TimeSpa
 
 def _badge_concession(zone: str | None, authority: Authority, spans: tuple[TimeSpan, ...], max_stay: int | None,
                       wording: str) -> Rule:  # fmt: skip
-    green = in_green_badge_area(zone, authority)
+    return badge_concession(in_green_badge_area(zone, authority), spans, max_stay, wording)
+
+
+def badge_concession(green: bool, spans: tuple[TimeSpan, ...], max_stay: int | None, wording: str) -> Rule:
+    """The blue-badge concession rule (a green badge's inside the green-badge area), shared by every bay builder."""
     badge = UserClass.GREEN_BADGE if green else UserClass.BLUE_BADGE
     return Rule(
         activity=Activity.PARK,
@@ -208,7 +212,8 @@ def _badge_concession(zone: str | None, authority: Authority, spans: tuple[TimeS
     )
 
 
-def _publisher_wording(*parts: str | None) -> str:
+def publisher_wording(*parts: str | None) -> str:
+    """The publisher's own words for a regulation ("paid-for, mon-fri 08:30-18:30, 2 hours"), N/A parts left out."""
     out = []
     for part in parts:
         if part is None:
@@ -290,7 +295,7 @@ def build_bay_regulation(
     return Regulation(
         rules=tuple(rules),
         category=bay.category,
-        description=_publisher_wording(
+        description=publisher_wording(
             restriction_type, times_of_operation, maximum_stay, tariff,
             f"permits {valid_parking_permits}" if not _is_na(valid_parking_permits) else None,
         ),
@@ -378,10 +383,12 @@ __all__ = [
     "BayType",
     "Grant",
     "UnknownRestrictionType",
+    "badge_concession",
     "build_bay_regulation",
     "build_bay_regulation_from_row",
     "build_zone_default",
     "in_green_badge_area",
     "normalise_restriction_type",
+    "publisher_wording",
     "zone_codes",
 ]

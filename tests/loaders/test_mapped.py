@@ -15,7 +15,7 @@ from loader_testlib import BAYS_2020
 from loaders import mapped
 from loaders.base import LoadOptions, StructuralError, UsageError
 from loaders.runner import reason_key
-from parking_api.engine.camden import build_bay_regulation_from_row
+from parking_api.engine.camden import PRIORITY_CONCESSION, build_bay_regulation_from_row
 from parking_api.engine.model import Activity, HolidayMode, UserClass
 
 DATA = Path(__file__).parent / "data" / "mapped_islington"
@@ -233,7 +233,7 @@ def test_camden_green_badge_area() -> None:
         p.zone: next(iter(r.user_classes))
         for p in conv.places
         for r in p.regulation.rules
-        if r.priority == mapped.PRIORITY_CONCESSION
+        if r.priority == PRIORITY_CONCESSION
     }
     assert concessions["CA-D"] is UserClass.GREEN_BADGE
     assert concessions["CA-B"] is UserClass.BLUE_BADGE
