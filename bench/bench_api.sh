@@ -27,7 +27,7 @@ PORT=${BENCH_PORT:-8765}
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 if [ -z "${BENCH_DATABASE_URL:-}" ]; then
     [ -n "${DATABASE_URL:-}" ] || { echo "set DATABASE_URL or BENCH_DATABASE_URL" >&2; exit 1; }
-    BENCH_DATABASE_URL=$($PY -c 'import sys; from sqlalchemy import make_url; from parking_api.db import sqlalchemy_url
+    BENCH_DATABASE_URL=$($PY -c 'import sys; from sqlalchemy import make_url; from parking_api.store.db import sqlalchemy_url
 print(make_url(sqlalchemy_url(sys.argv[1])).set(database="parking_bench").render_as_string(hide_password=False))' "$DATABASE_URL")
 fi
 export BENCH_DATABASE_URL BAYS DATA_DIR
@@ -40,8 +40,8 @@ import sys
 import time
 from pathlib import Path
 from sqlalchemy import create_engine, make_url, pool, text
-from parking_api import migrate
-from parking_api.db import make_engine, sqlalchemy_url
+from parking_api.store import migrate
+from parking_api.store.db import make_engine, sqlalchemy_url
 
 url = os.environ["BENCH_DATABASE_URL"]
 bays = int(os.environ["BAYS"])

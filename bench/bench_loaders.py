@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, make_url, pool, text  # noqa: E402
 
-from parking_api import migrate  # noqa: E402
-from parking_api.db import sqlalchemy_url  # noqa: E402
+from parking_api.store import migrate  # noqa: E402
+from parking_api.store.db import sqlalchemy_url  # noqa: E402
 
 BEGIN = "<!-- loaders:begin -->"
 END = "<!-- loaders:end -->"

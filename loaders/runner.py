@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tqdm import tqdm
 
-from parking_api.db import make_engine
 from parking_api.engine.model import Regulation, regulation_to_json
+from parking_api.store.db import make_engine
 
 from ._io import local_copy, progress_enabled
 from .base import (

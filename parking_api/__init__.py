@@ -1,5 +1,5 @@
-"""Kerbside parking backend: the Flask web service."""
+"""Kerbside parking backend: the rules (``engine``), the store, the services and the Flask web service.
 
-from parking_api.app import create_app
-
-__all__ = ["create_app"]
+Importing this package imports nothing else, so the pure rule engine can be used without Flask or SQLAlchemy;
+the app factory is ``parking_api.app.create_app``.
+"""

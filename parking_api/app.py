@@ -11,8 +11,8 @@ from flask_cors import CORS
 from flask_smorest import Api
 
 from parking_api import config as settings
-from parking_api import db
 from parking_api.api import docs, errors, health
+from parking_api.store import db
 
 API_DESCRIPTION = """\
 Kerbside parking rules as an API: *can I park here now, and until when?* for a GPS position, a time and a driver

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from parking_api import migrate
 from parking_api.config import database_url
+from parking_api.store import migrate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,8 +21,9 @@ from hypothesis import settings
 from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 from werkzeug.serving import make_server
 
-from parking_api import create_app, migrate
-from parking_api.db import make_engine, sqlalchemy_url
+from parking_api.app import create_app
+from parking_api.store import migrate
+from parking_api.store.db import make_engine, sqlalchemy_url
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200, print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=100)

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from parking_api.api.errors import problem
-from parking_api.db import get_engine
-from parking_api.migrate import current_revision, head_revision
+from parking_api.store.db import get_engine
+from parking_api.store.migrate import current_revision, head_revision
 
 blueprint = Blueprint("health", __name__)
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from parking_api import repository
 from parking_api.api.errors import BadParameter, NotFound
 from parking_api.engine.model import (
     Activity,
@@ -32,6 +31,7 @@ from parking_api.services import present
 from parking_api.services.authorities import DEFAULT_TIMEZONE, authority_for
 from parking_api.services.regulations import RegulationCache
 from parking_api.services.timeparse import iso, localize_param, parse_iso, provisional_utc, zone
+from parking_api.store import reads
 
 ALTERNATIVES_RADIUS_M = 300.0
 ALTERNATIVES_POOL = 50
@@ -149,7 +149,7 @@ class _Context:
         return DEFAULT_TIMEZONE
 
     def regulations(self, rows: list[dict[str, Any]]) -> dict[int, Regulation]:
-        return self.cache.resolve(rows, lambda ids: repository.regulations(self.session, ids))
+        return self.cache.resolve(rows, lambda ids: reads.regulations(self.session, ids))
 
     def data_as_of(self, source_name: str | None) -> str | None:
         source = self.sources.get(source_name or "")
@@ -307,7 +307,7 @@ def can_i_park(
     window_start = provisional - timedelta(days=1)
     window_end = provisional + max(settings.horizon, timedelta(minutes=stay or 0)) + timedelta(days=2)
 
-    found = repository.nearby(
+    found = reads.nearby(
         session,
         lon=lon,
         lat=lat,
@@ -509,7 +509,7 @@ def bays(
     now = now or utcnow()
     requested = _instant_param(at, "at")
     provisional = provisional_utc(requested) if requested else now
-    page = repository.bays_within(
+    page = reads.bays_within(
         session,
         lon=lon,
         lat=lat,
@@ -554,7 +554,7 @@ def bays(
 def _bay_row(session: Session, source: str, ref: str, start: datetime, end: datetime) -> dict[str, Any]:
     if "\x00" in source or "\x00" in ref:
         raise NotFound(f"No live bay {source!r}/{ref!r}.")
-    row = repository.bay(session, source=source, ref=ref, window_start=start, window_end=end)
+    row = reads.bay(session, source=source, ref=ref, window_start=start, window_end=end)
     if row is None:
         raise NotFound(f"No live bay {ref!r} in source {source!r}.")
     return row
@@ -698,7 +698,7 @@ def zones(session: Session, *, code: str | None = None) -> Result:
         code = normalise_zone_code(code)
         if not code or len(code) > 32:
             raise NotFound(f"No zone {code!r}.")
-    rows = repository.zones(session, code=code)
+    rows = reads.zones(session, code=code)
     if code is not None and not rows:
         raise NotFound(f"No zone {code!r}: zone codes look like CA-F.")
     features = [_feature(row, _zone_json(row)) for row in rows]
@@ -713,7 +713,7 @@ def zones(session: Session, *, code: str | None = None) -> Result:
 
 def sources(session: Session) -> Result:
     out = []
-    for row in repository.sources(session):
+    for row in reads.sources(session):
         tz = row.get("timezone") or DEFAULT_TIMEZONE
         out.append(
             {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parking_api import create_app
+from parking_api.app import create_app
 
 
 @pytest.fixture(scope="module")

@@ -160,7 +160,7 @@ def test_unknown_bay_is_a_404_problem(api, path):
 def test_retired_bay_is_a_404(api, api_app):
     from sqlalchemy import text
 
-    from parking_api.db import get_engine
+    from parking_api.store.db import get_engine
 
     with api_app.app_context(), get_engine(api_app).begin() as conn:
         conn.execute(text("UPDATE places SET retired_at = now() WHERE ref = '46047232'"))

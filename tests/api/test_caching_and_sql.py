@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Integer
 
-from parking_api import repository
-from parking_api.db import get_engine
 from parking_api.services import parking
+from parking_api.store import reads
+from parking_api.store.db import get_engine
 
 ELIZABETH_MEWS = {"lat": 51.54637465, "lon": -0.16208376}  # resident bay, mon-fri 09:00-18:30, sat 09:30-13:30
 ROYAL_COLLEGE_STREET = {"lat": 51.536533, "lon": -0.134474}
@@ -180,14 +180,14 @@ def test_bays_is_one_statement(api, statements):
 
 
 def test_the_nearby_statement_uses_the_live_places_index(api_app):
-    explain = text("EXPLAIN (FORMAT TEXT) " + repository.NEARBY_SQL.text).bindparams(
+    explain = text("EXPLAIN (FORMAT TEXT) " + reads.NEARBY_SQL.text).bindparams(
         bindparam("known", type_=ARRAY(Integer))
     )
     params = {
         "lon": ROYAL_COLLEGE_STREET["lon"],
         "lat": ROYAL_COLLEGE_STREET["lat"],
         "accuracy": 10.0,
-        "point_cap": repository.POINT_REACH_CAP_M,
+        "point_cap": reads.POINT_REACH_CAP_M,
         "near_radius": 300.0,
         "near_limit": 50,
         "window_start": datetime(2026, 3, 1, tzinfo=UTC),

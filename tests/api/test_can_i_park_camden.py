@@ -349,7 +349,7 @@ def test_no_data_far_away(api):
 def test_accuracy_decides_whether_a_bay_is_a_candidate(api, api_app):
     from sqlalchemy import text
 
-    from parking_api.db import get_engine
+    from parking_api.store.db import get_engine
 
     # 30 m due north of Bedford Row's bay (120 m from any other bay): measure the exact distance first
     point = {"lat": BEDFORD_ROW["lat"] + 30 / 111_195, "lon": BEDFORD_ROW["lon"]}

@@ -11,8 +11,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from parking_api import migrate
 from parking_api.cli import main
+from parking_api.store import migrate
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

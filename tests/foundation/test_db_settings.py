@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from parking_api import create_app
-from parking_api.db import get_engine
+from parking_api.app import create_app
+from parking_api.store.db import get_engine
 
 
 def test_request_connections_have_a_statement_timeout(test_db_url):

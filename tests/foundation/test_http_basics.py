@@ -12,7 +12,7 @@ def test_healthz_answers_without_touching_the_database(client):
 
 
 def test_readyz_reports_the_migrated_schema(client):
-    from parking_api.migrate import head_revision
+    from parking_api.store.migrate import head_revision
 
     response = client.get("/readyz")
     assert response.status_code == 200

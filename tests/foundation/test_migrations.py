@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, pool, text
 
-from parking_api import migrate
-from parking_api.db import sqlalchemy_url
-from parking_api.migrations_support import include_object
-from parking_api.models import Base
+from parking_api.store import migrate
+from parking_api.store.db import sqlalchemy_url
+from parking_api.store.migrations_support import include_object
+from parking_api.store.models import Base
 
 TABLES = {"sources", "load_runs", "load_rejects", "regulations", "places", "zones", "suspensions"}
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from parking_api import create_app, migrate
+from parking_api.app import create_app
+from parking_api.store import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "postgis" / "localdb.sh"

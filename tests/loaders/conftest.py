@@ -17,7 +17,7 @@ import pytest
 from loader_testlib import Db
 from sqlalchemy import create_engine, make_url, pool, text
 
-from parking_api.db import sqlalchemy_url
+from parking_api.store.db import sqlalchemy_url
 
 
 def _admin(url: str):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import create_engine, pool, text
 
 from loaders.runner import bundled_path
-from parking_api.db import sqlalchemy_url
+from parking_api.store.db import sqlalchemy_url
 
 HERE = Path(__file__).parent
 BAYS_2020 = bundled_path("camden/camden_parking_bays_7hiv-3r9k_2020-02.json")

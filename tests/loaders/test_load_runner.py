@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, pool, text
 from loaders.base import UsageError
 from loaders.runner import bundled_path, run_load
 from parking_api.cli import main
-from parking_api.db import sqlalchemy_url
+from parking_api.store.db import sqlalchemy_url
 
 
 def cli(url: str, *args: str):

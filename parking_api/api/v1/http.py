@@ -10,10 +10,10 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api, Blueprint
 
-from parking_api.db import get_session
 from parking_api.services import parking
 from parking_api.services.parking import DriverParams, Result, Settings
 from parking_api.services.regulations import RegulationCache
+from parking_api.store.db import get_session
 
 MAX_AGE = 60  # seconds; an answer is never cached longer, nor past its next change
 IMMINENT = 2  # seconds; a change closer than this makes the answer uncacheable (no-store)

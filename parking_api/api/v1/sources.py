@@ -7,8 +7,8 @@ from marshmallow import RAISE
 
 from parking_api.api.v1 import http
 from parking_api.api.v1.schemas import NoArgs, SourcesResponse
-from parking_api.db import get_session
 from parking_api.services import parking
+from parking_api.store.db import get_session
 
 blueprint = http.make_blueprint("sources", __name__, description="The loaded data sources.")
 

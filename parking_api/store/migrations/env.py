@@ -6,8 +6,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool, text
 
-from parking_api.migrations_support import include_object
-from parking_api.models import Base
+from parking_api.store.migrations_support import include_object
+from parking_api.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 from sqlalchemy.exc import OperationalError
 
-from parking_api.db import sqlalchemy_url
+from parking_api.store.db import sqlalchemy_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
