@@ -58,7 +58,8 @@ with engine.connect() as conn:
 print(f"live bays: {live}")
 if live < bays:
     from loaders import runner
-    from loaders.runner import BUNDLED, format_report, run_load
+    from loaders.report import format_report
+    from loaders.runner import BUNDLED, run_load
 
     data = Path(os.environ["DATA_DIR"])
     data.mkdir(parents=True, exist_ok=True)

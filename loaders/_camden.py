@@ -6,11 +6,11 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from parking_api.config import green_badge_zones
 from parking_api.engine.camden import CAMDEN
 from parking_api.engine.model import Authority, normalise_permit
+from parking_api.store.records import SourceMeta
 
-from .base import LoadOptions, SourceMeta
+from .base import LoadOptions
 
 PUBLISHER = "London Borough of Camden"
 LICENCE = "Open Government Licence v3.0"
@@ -23,9 +23,11 @@ DEFAULT_HOLIDAYS = "GB-ENG"
 
 
 def authority(options: LoadOptions) -> Authority:
-    """Camden, with the green-badge area of the configuration and the time zone and holiday calendar the command
-    line may override. The green-badge area shapes the blue-badge rules built here, so changing it needs a reload."""
-    auth = dataclasses.replace(CAMDEN, green_badge_zones=frozenset(normalise_permit(z) for z in green_badge_zones()))
+    """Camden, with the green-badge area of the settings (``options.green_badge_zones``) and the time zone and holiday
+    calendar the command line may override. The green-badge area shapes the blue-badge rules built here, so changing
+    it needs a reload."""
+    green = frozenset(normalise_permit(z) for z in options.green_badge_zones)
+    auth = dataclasses.replace(CAMDEN, green_badge_zones=green)
     if options.timezone:
         auth = dataclasses.replace(auth, timezone=options.timezone)
     if options.holidays:

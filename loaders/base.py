@@ -1,23 +1,19 @@
-"""What every converter returns: the usable records and the rejected rows, side by side.
+"""What every converter is given (:class:`LoadOptions`) and the errors it raises.
 
-One converter per source format (``camden_bays``, ``camden_cpz``, ``suspensions``, ``curblr``, ``mapped``). A
-converter only reads and maps into the canonical model (``parking_api.engine.model``); the runner (``runner.py``)
-stages, validates and swaps the records into PostGIS in one transaction and stores the rejects.
-
-Geometry travels as text (WKT) with its SRID so that the database builds and reprojects it in bulk.
+One converter per source format (``camden_bays``, ``camden_cpz``, ``suspensions``, ``curblr``, ``mapped``; declared
+in ``registry.py``). A converter only reads and maps into the canonical model (``parking_api.engine.model``) and
+returns the records and rejects of ``parking_api.store.records``; the runner (``runner.py``) has the store stage,
+validate and swap them into PostGIS in one transaction and keep the rejects.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from parking_api.engine.model import Regulation
-
-RAW_LIMIT = 4000  # characters of a rejected record kept in ``Reject.raw``
+from parking_api.settings import Settings
+from parking_api.store.records import RAW_LIMIT
 
 
 class StructuralError(Exception):
@@ -52,96 +48,14 @@ def raw_json(obj: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Reject:
-    """A row (1-based data record number) the loader could not use, and why, in words a person understands."""
-
-    row_number: int
-    reason: str
-    raw: str
-    field: str | None = None
-
-
-@dataclass
-class PlaceRecord:
-    row_number: int
-    ref: str
-    regulation: Regulation
-    geometry_wkt: str
-    geometry_srid: int = 4326
-    geom_quality: str = "line"  # "line", "polygon" or "point"
-    restriction_type: str = ""
-    road: str | None = None
-    zone: str | None = None
-    spaces: int | None = None
-    length_m: float | None = None
-    search_radius_m: float = 0.0
-    attributes: dict[str, Any] = field(default_factory=dict)
-    flags: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ZoneRecord:
-    row_number: int
-    ref: str
-    code: str
-    regulation: Regulation
-    geometry_wkt: str
-    geometry_srid: int = 4326
-    name: str = ""
-    sub_zone: str = ""
-    hours: dict[str, Any] = field(default_factory=dict)
-    flags: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SuspensionRecord:
-    row_number: int
-    starts_at: datetime
-    ends_at: datetime
-    reason: str = ""
-    place_source: str | None = None
-    place_ref: str | None = None
-    geometry_wkt: str | None = None  # EPSG:4326; suspends every live place it touches
-    ref: str | None = None
-
-
-@dataclass
-class SourceMeta:
-    """What the ``sources`` row says about a publisher feed (filled from the file where it says so)."""
-
-    publisher: str = ""
-    licence: str = ""
-    attribution: str = ""
-    url: str = ""
-    timezone: str = "Europe/London"
-    holidays: str | None = None
-    published_at: datetime | None = None
-
-
-@dataclass
-class Converted:
-    """A converter's output. ``read`` counts data records (features for GeoJSON/CurbLR); the runner checks
-    ``read == loaded + rejected`` where each regulation-level reject of a partly bad feature counts on its own
-    (``rejected_regulations``)."""
-
-    read: int = 0
-    places: list[PlaceRecord] = field(default_factory=list)
-    zones: list[ZoneRecord] = field(default_factory=list)
-    suspensions: list[SuspensionRecord] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    rejected_regulations: list[Reject] = field(default_factory=list)
-    flags: Counter[str] = field(default_factory=Counter)
-    meta: SourceMeta = field(default_factory=SourceMeta)
-
-
-@dataclass(frozen=True)
 class LoadOptions:
     """What ``parking load`` passes to every converter, as ``convert(path, options)``.
 
     ``source``: the source name the records are loaded under (``--source``); ``mapping``: a mapping file for the
     ``mapped`` kind (``--mapping``); ``timezone``: an IANA zone overriding the feed's own (``--timezone``);
     ``holidays``: a holiday calendar name such as ``GB-ENG`` (``--holidays``); ``inclusive_ends``: read end times as
-    inclusive (``--inclusive-ends``); ``progress``: show a progress bar while reading (terminals only).
+    inclusive (``--inclusive-ends``); ``progress``: show a progress bar while reading (terminals only);
+    ``green_badge_zones``: the Camden zones where blue-badge concessions belong to green badges (from the settings).
     """
 
     source: str | None = None
@@ -150,3 +64,4 @@ class LoadOptions:
     holidays: str | None = None
     inclusive_ends: bool = False
     progress: bool = False
+    green_badge_zones: tuple[str, ...] = Settings.green_badge_zones

@@ -13,6 +13,9 @@ one-point parts loses those parts (or falls back to the point) and is flagged, n
 location at all is rejected, the reason naming every source tried. Implausible bay lengths (centimetres written as
 metres) are flagged and replaced by spaces × 5 m where it matters: the search radius of a point-only bay (half its
 length, at most 25 m).
+
+One module, read top to bottom (names and values, geometry choice, sizes, the row, the two file forms), because each
+part serves only this dataset's columns.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from typing import Any
 from parking_api.engine.camden import build_bay_regulation
 from parking_api.engine.model import Regulation
 from parking_api.engine.parse import ParseError
+from parking_api.store.records import Converted, PlaceRecord, Reject
 
 from . import _camden
-from ._io import csv_line, csv_records, first_char, iter_json_array, load_json, open_text
-from .base import Converted, LoadOptions, PlaceRecord, Reject, StructuralError
+from .base import LoadOptions, StructuralError
+from .files import csv_line, csv_records, first_char, iter_json_array, load_json, open_text
 
 SPACE_LENGTH_M = 5.0  # one parallel parking space, for bays whose published length is implausible
 MAX_SEARCH_RADIUS_M = 25.0

@@ -16,10 +16,11 @@ from typing import Any
 from parking_api.engine.camden import build_zone_default
 from parking_api.engine.model import Regulation, normalise_permit
 from parking_api.engine.parse import ParseError
+from parking_api.store.records import Converted, Reject, ZoneRecord
 
 from . import _camden
-from ._io import load_json, open_text
-from .base import Converted, LoadOptions, Reject, StructuralError, ZoneRecord
+from .base import LoadOptions, StructuralError
+from .files import load_json, open_text
 
 _HOURS = (("mon_fri", "control_monday_to_friday"), ("saturday", "control_saturday"), ("sunday", "control_sunday"))
 

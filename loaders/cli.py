@@ -1,16 +1,19 @@
 """``parking load …``: load council data into PostGIS, and look at what earlier loads did.
 
-    parking load camden-bays FILE-OR-URL [--source camden] [--dry-run] [--json]
-    parking load camden-cpz  FILE-OR-URL [--source camden]
+    parking load camden-bays FILE-OR-URL [--source camden] [--timezone TZ] [--holidays CAL] [--dry-run] [--json]
+    parking load camden-cpz  FILE-OR-URL [--source camden] [--timezone TZ] [--holidays CAL]
     parking load suspensions FILE-OR-URL --source NAME [--timezone TZ] [--inclusive-ends]
-    parking load curblr      FILE-OR-URL --source NAME [--timezone TZ] [--holidays CAL]
-    parking load mapped      FILE-OR-URL --source NAME --mapping FILE
+    parking load curblr      FILE-OR-URL --source NAME [--timezone TZ] [--holidays CAL] [--inclusive-ends]
+    parking load mapped      FILE-OR-URL --source NAME --mapping FILE [--timezone TZ] [--holidays CAL]
     parking load history [--source NAME] [--json]
     parking load rejects RUN [--json]
     parking load bundled
 
 Exit status: 0 when the load succeeded (or the dry run found something to load), 1 when the file could not be read
 or nothing could be loaded, 2 for a usage error (such as a missing --source).
+
+The kinds, and the options each reads, are declared in ``registry.py``; every kind also takes --source, --dry-run
+and --json. This group joins the ``parking`` command through the ``parking.commands`` entry point (pyproject.toml).
 """
 
 from __future__ import annotations
@@ -24,22 +27,37 @@ from typing import Any
 
 import click
 
-from .base import UsageError
-from .runner import DEFAULT_SOURCE, KINDS
+from parking_api.settings import Settings, SettingsError
+from parking_api.store.load.runs import history, run_rejects
 
-_HELP = {
-    "camden-bays": "Camden Parking Bays: the API JSON or the CSV download (detected). --source defaults to camden.",
-    "camden-cpz": "Camden Controlled Parking Zones (GeoJSON): zone polygons and their controlled hours.",
-    "suspensions": "Bay suspensions in our documented CSV/JSON form (loaders/README.md). --source is required.",
-    "curblr": "A CurbLR feed (JSON). --source is required.",
-    "mapped": "A council file read through a mapping file (--mapping). --source is required.",
+from .base import UsageError
+from .registry import KINDS, Kind, Option
+from .report import format_report
+from .runner import load_bundled, run_load
+
+# the command-line form of each option a kind may read (registry.Kind.options)
+_OPTIONS: dict[Option, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "mapping": click.option(
+        "--mapping", type=click.Path(dir_okay=False), help="The TOML mapping file (see loaders/mappings/README.md)."
+    ),
+    "timezone": click.option("--timezone", help="IANA time zone of local times in the file, e.g. Europe/London."),
+    "holidays": click.option("--holidays", help="Public-holiday calendar, e.g. GB-ENG."),
+    "inclusive_ends": click.option(
+        "--inclusive-ends", is_flag=True, help="Read end times as inclusive (18:59 means until 19:00)."
+    ),
 }
 
 
-def _database_url() -> str:
-    from parking_api.config import database_url
-
-    return database_url()
+def _settings() -> Settings:
+    """The deployment's settings, read once per command; without a database URL (or with a bad setting) the command
+    ends with the message and exit status 1."""
+    try:
+        settings = Settings.from_environment()
+        settings.require_database_url()
+    except SettingsError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    return settings
 
 
 def _sigterm_to_exit() -> None:
@@ -62,39 +80,27 @@ def load() -> None:
     """
 
 
-def _kind_command(kind: str) -> Callable[..., Any]:
+def _kind_command(kind: Kind) -> None:
+    """``parking load <kind>``, with the options that kind reads and the ones every kind shares."""
     source_help = (
-        f"Source name the rows are loaded under [default: {DEFAULT_SOURCE[kind]}]."
-        if kind in DEFAULT_SOURCE
+        f"Source name the rows are loaded under [default: {kind.default_source}]."
+        if kind.default_source
         else "Source name the rows are loaded under (required)."
     )
 
-    @click.argument("location", metavar="PATH-OR-URL")
-    @click.option("--source", "source", required=kind not in DEFAULT_SOURCE, help=source_help)
-    @click.option("--mapping", type=click.Path(dir_okay=False), help="Mapping file (kind 'mapped').")
-    @click.option("--timezone", help="IANA time zone of local times in the file, e.g. Europe/London.")
-    @click.option("--holidays", help="Public-holiday calendar, e.g. GB-ENG.")
-    @click.option("--inclusive-ends", is_flag=True, help="Read end times as inclusive (18:59 means until 19:00).")
-    @click.option("--dry-run", is_flag=True, help="Convert, validate and report; change nothing.")
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text report.")
-    def command(location: str, source: str | None, mapping: str | None, timezone: str | None, holidays: str | None,
-                inclusive_ends: bool, dry_run: bool, as_json: bool) -> None:  # fmt: skip
-        from .runner import format_report, run_load
-
-        url = _database_url()
+    def command(location: str, source: str | None, dry_run: bool, as_json: bool, **options: str | bool | None) -> None:
+        settings = _settings()
         _sigterm_to_exit()
         try:
             report = run_load(
-                url,
-                kind,
+                settings.database_url,
+                kind.name,
                 location,
                 source=source,
-                mapping=mapping,
-                timezone=timezone,
-                holidays=holidays,
-                inclusive_ends=inclusive_ends,
                 dry_run=dry_run,
                 progress=not as_json,
+                green_badge_zones=settings.green_badge_zones,
+                **options,
             )
         except UsageError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -110,11 +116,20 @@ def _kind_command(kind: str) -> Callable[..., Any]:
                 click.echo(f"load failed: {report.error}", err=True)
             sys.exit(1)
 
-    command.__doc__ = f"{_HELP[kind]}\n\nPATH-OR-URL is a file path or an http(s) URL."
-    return load.command(kind)(command)
+    command.__doc__ = f"{kind.help}\n\nPATH-OR-URL is a file path or an http(s) URL."
+    shared = [
+        click.argument("location", metavar="PATH-OR-URL"),
+        click.option("--source", "source", required=kind.default_source is None, help=source_help),
+        *(_OPTIONS[name] for name in kind.options),
+        click.option("--dry-run", is_flag=True, help="Convert, validate and report; change nothing."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text report."),
+    ]
+    for decorate in reversed(shared):  # as if stacked top to bottom above the function
+        command = decorate(command)
+    load.command(kind.name)(command)
 
 
-for _kind in KINDS:
+for _kind in KINDS.values():
     _kind_command(_kind)
 
 
@@ -124,9 +139,7 @@ for _kind in KINDS:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def history_command(source: str | None, limit: int, as_json: bool) -> None:
     """List load runs, newest first."""
-    from .runner import history
-
-    runs = history(_database_url(), source=source, limit=limit)
+    runs = history(_settings().database_url, source=source, limit=limit)
     if as_json:
         click.echo(json.dumps(runs, ensure_ascii=False))
         return
@@ -151,9 +164,7 @@ def history_command(source: str | None, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def rejects_command(run: int, limit: int | None, as_json: bool) -> None:
     """List the rows run RUN rejected: row number (1-based data record), field, reason and raw value."""
-    from .runner import run_rejects
-
-    rows = run_rejects(_database_url(), run, limit=limit)
+    rows = run_rejects(_settings().database_url, run, limit=limit)
     if rows is None:
         click.echo(f"no load run {run}", err=True)
         sys.exit(1)
@@ -171,9 +182,10 @@ def rejects_command(run: int, limit: int | None, as_json: bool) -> None:
 @load.command("bundled")
 def bundled_command() -> None:
     """Load the bundled Camden demo data (CPZ and a 1,000-bay sample) unless already loaded."""
-    from .runner import load_bundled
-
+    settings = _settings()
     _sigterm_to_exit()
-    reports = load_bundled(_database_url(), progress=True, echo=click.echo)
+    reports = load_bundled(
+        settings.database_url, progress=True, echo=click.echo, green_badge_zones=settings.green_badge_zones
+    )
     if any(not r.ok for r in reports):
         sys.exit(1)

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ._io import csv_line, csv_records, first_char, iter_json_array, load_json, open_text
-from .base import Converted, LoadOptions, Reject, SourceMeta, StructuralError, SuspensionRecord
+from parking_api.store.records import Converted, Reject, SourceMeta, SuspensionRecord
+
+from .base import LoadOptions, StructuralError
+from .files import csv_line, csv_records, first_char, iter_json_array, load_json, open_text
 
 DEFAULT_TIMEZONE = "Europe/London"
 

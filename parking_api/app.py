@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 from flask import Flask
 from flask_cors import CORS
 from flask_smorest import Api
+from sqlalchemy import Connection
 
-from parking_api import config as settings
-from parking_api.api import docs, errors, health
+from parking_api.api import SETTINGS_KEY, docs, errors, health
+from parking_api.settings import Settings
 from parking_api.store import db
 
 API_DESCRIPTION = """\
@@ -23,8 +22,10 @@ details. Data: London Borough of Camden, Open Government Licence v3.0.
 """
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` overrides the environment (tests pass their own database here)."""
+def create_app(settings: Settings | None = None, *, testing: bool = False, bind: Connection | None = None) -> Flask:
+    """Build the app. Without ``settings`` they are read from the environment; tests pass their own (and may
+    ``bind`` every session to a connection whose transaction they roll back)."""
+    settings = settings if settings is not None else Settings.from_environment()
     app = Flask(__name__)
     app.config.update(
         API_TITLE="Kerbside parking API",
@@ -36,14 +37,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
-    app.config.update(settings.from_environment())
-    if config:
-        app.config.update(config)
+    app.config["TESTING"] = testing
+    app.extensions[SETTINGS_KEY] = settings
     app.json.sort_keys = False
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logging.basicConfig(level=settings.log_level)
 
-    db.init_app(app)
-    CORS(app, origins=app.config["CORS_ORIGINS"], methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag"])
+    db.init_app(app, settings, bind=bind)
+    CORS(app, origins=list(settings.cors_origins), methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag"])
     api = Api(app)
     errors.register(app)  # after Api(): our problem-details handlers replace flask-smorest's
     app.register_blueprint(health.blueprint)

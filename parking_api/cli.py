@@ -1,14 +1,29 @@
-"""The ``parking`` command: database migrations, the web server and (from ``loaders``) data loads."""
+"""The ``parking`` command: database migrations and the web server, plus every command another package registers
+under the ``parking.commands`` entry-point group (the loaders' ``parking load``; see pyproject.toml), so that this
+package never imports the loaders."""
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import entry_points
 
 import click
 
-from parking_api.config import database_url
+from parking_api.settings import Settings, SettingsError
 from parking_api.store import migrate
+
+COMMANDS_GROUP = "parking.commands"
+
+
+def database_url() -> str:
+    """The configured database URL; without one (or with a bad setting) the command ends with the message and exit
+    status 1."""
+    try:
+        return Settings.from_environment().require_database_url()
+    except SettingsError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,13 +94,12 @@ def serve(host: str, port: int, workers: int, timeout: int) -> None:
     os.execv(sys.executable, args)
 
 
-def _register_loaders() -> None:
-    from loaders.cli import load
+def _add_registered_commands() -> None:
+    for entry in entry_points(group=COMMANDS_GROUP):
+        main.add_command(entry.load(), entry.name)
 
-    main.add_command(load)
 
-
-_register_loaders()
+_add_registered_commands()
 
 
 if __name__ == "__main__":

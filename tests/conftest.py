@@ -3,8 +3,11 @@
 Two tiers:
 - fast: the session creates ``<name>_test`` from a migrated template once; each test runs inside one outer
   transaction rolled back at the end (the app's sessions join it through savepoints);
-- committed (``committed_db_url``): a fresh database per module, cloned from the migrated template, for what must
-  see committed data — CLI subprocesses, loader swaps, a live server, concurrent readers.
+- committed (``committed_db_url`` per module, ``fresh_db_url`` per test): a fresh database cloned from the migrated
+  template, for what must see committed data — CLI subprocesses, loader swaps, a live server, concurrent readers.
+
+Every database the tests make is made and dropped here, by ``_scratch_database``. What must stop and start a
+server runs on a ``throwaway_cluster`` of its own instead, never on the shared one.
 
 Tests never touch the database that ``DATABASE_URL`` names for the service: they derive their own names from it.
 """
@@ -12,9 +15,14 @@ Tests never touch the database that ``DATABASE_URL`` names for the service: they
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -22,12 +30,15 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 from werkzeug.serving import make_server
 
 from parking_api.app import create_app
+from parking_api.settings import Settings
 from parking_api.store import migrate
 from parking_api.store.db import make_engine, sqlalchemy_url
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200, print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+LOCALDB = Path(__file__).resolve().parents[1] / "postgis" / "localdb.sh"
 
 
 def _service_url() -> str:
@@ -41,21 +52,32 @@ def _with_database(url: str, name: str) -> str:
     return make_url(sqlalchemy_url(url)).set(database=name).render_as_string(hide_password=False)
 
 
-def _admin_engine(url: str) -> Engine:
-    """A connection to the server's maintenance database, in autocommit mode for CREATE/DROP DATABASE."""
-    return create_engine(_with_database(url, "postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+def _unique_name(base_name: str) -> str:
+    return f"{base_name}_{uuid.uuid4().hex[:8]}"
 
 
-def _recreate(admin: Engine, name: str, template: str | None = None) -> None:
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        suffix = f' TEMPLATE "{template}"' if template else ""
-        conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+@contextmanager
+def _scratch_database(name: str, *, template_url: str | None = None, create: bool = True) -> Iterator[str]:
+    """The URL of database ``name`` on the service's server, dropped at the end whatever happened.
 
-
-def _drop(admin: Engine, name: str) -> None:
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    With ``create`` it is made first (empty, or cloned from the template), after dropping any leftover of a killed
+    run; without, it is left for the code under test to create.
+    """
+    service = _service_url()
+    # the server's maintenance database, in autocommit mode for CREATE/DROP DATABASE
+    admin = create_engine(_with_database(service, "postgres"), poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        if create:
+            template = f' TEMPLATE "{make_url(template_url).database}"' if template_url else ""
+            with admin.connect() as conn:
+                conn.execute(drop)
+                conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
+        yield _with_database(service, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(drop)
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -67,26 +89,17 @@ def base_name() -> str:
 @pytest.fixture(scope="session")
 def template_db_url(base_name: str) -> Iterator[str]:
     """A database migrated to head once per session; every test database is cloned from it."""
-    service = _service_url()
-    admin = _admin_engine(service)
-    name = f"{base_name}_template_{os.getpid()}"  # per session: concurrent runs never drop each other's
-    _recreate(admin, name)
-    url = _with_database(service, name)
-    migrate.upgrade(url)
-    yield url
-    _drop(admin, name)
-    admin.dispose()
+    # per session: concurrent runs never drop each other's
+    with _scratch_database(f"{base_name}_template_{os.getpid()}") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
 def test_db_url(template_db_url: str, base_name: str) -> Iterator[str]:
     """The fast tier's database (``<name>_test``)."""
-    service = _service_url()
-    admin = _admin_engine(service)
-    _recreate(admin, base_name, template=make_url(template_db_url).database)
-    yield _with_database(service, base_name)
-    _drop(admin, base_name)
-    admin.dispose()
+    with _scratch_database(base_name, template_url=template_db_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +123,7 @@ def db_connection(test_engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def app(db_connection: Connection, test_db_url: str):
     """The app bound to the test's outer transaction (its sessions use savepoints inside it)."""
-    return create_app({"TESTING": True, "DATABASE_URL": test_db_url, "DB_BIND": db_connection})
+    return create_app(Settings(database_url=test_db_url), testing=True, bind=db_connection)
 
 
 @pytest.fixture
@@ -121,22 +134,50 @@ def client(app):
 @pytest.fixture(scope="module")
 def committed_db_url(template_db_url: str, base_name: str) -> Iterator[str]:
     """A fresh migrated database for one test module, for work that must commit."""
-    service = _service_url()
-    admin = _admin_engine(service)
-    name = f"{base_name}_{uuid.uuid4().hex[:8]}"
-    _recreate(admin, name, template=make_url(template_db_url).database)
-    yield _with_database(service, name)
-    _drop(admin, name)
-    admin.dispose()
+    with _scratch_database(_unique_name(base_name), template_url=template_db_url) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_db_url(template_db_url: str, base_name: str) -> Iterator[str]:
+    """A fresh migrated database for one test, for a test whose commits others must not see."""
+    with _scratch_database(_unique_name(base_name), template_url=template_db_url) as url:
+        yield url
+
+
+@pytest.fixture
+def absent_db_url(base_name: str) -> Iterator[str]:
+    """The URL of a database that does not exist yet, for code that must create it; dropped afterwards."""
+    with _scratch_database(_unique_name(base_name), create=False) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def live_server(committed_db_url: str) -> Iterator[str]:
     """A real HTTP server on an ephemeral port (port 0), serving the committed database."""
-    app = create_app({"TESTING": True, "DATABASE_URL": committed_db_url})
+    app = create_app(Settings(database_url=committed_db_url), testing=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def throwaway_cluster() -> Iterator[dict[str, str]]:
+    """The environment for ``postgis/localdb.sh`` to run a private cluster in a fresh directory on its own port (no
+    ``DATABASE_URL``, no inherited ``PARKING_PG_*``); the cluster and its directory are deleted afterwards.
+
+    Under /var/tmp and traversable (0711): under root the server runs as an unprivileged user who must reach it.
+    """
+    base = tempfile.mkdtemp(prefix="kerbside-cluster-", dir="/var/tmp")
+    os.chmod(base, 0o711)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PARKING_PG_")}
+    env.pop("DATABASE_URL", None)
+    env.update(PARKING_PG_DIR=os.path.join(base, "cluster"), PARKING_PG_PORT="55439")
+    try:
+        yield env
+    finally:
+        subprocess.run([str(LOCALDB), "clean"], env=env, capture_output=True, timeout=180)
+        shutil.rmtree(base, ignore_errors=True)

@@ -13,8 +13,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -199,24 +197,7 @@ def test_localdb_rejects_bad_input_without_side_effects(tmp_path: Path):
     assert not (tmp_path / "cluster").exists()
 
 
-@pytest.fixture
-def throwaway_cluster() -> Iterator[dict[str, str]]:
-    """Environment for a cluster in a fresh temporary directory, on its own port; deleted afterwards.
-
-    The directory is made traversable (0711) because, under root, the server runs as an unprivileged user.
-    """
-    base = tempfile.mkdtemp(prefix="kerbside-localdb-test-")
-    os.chmod(base, 0o711)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PARKING_PG_")}
-    env.update(PARKING_PG_DIR=os.path.join(base, "cluster"), PARKING_PG_PORT="55439")
-    try:
-        yield env
-    finally:
-        subprocess.run([str(LOCALDB), "clean"], env=env, capture_output=True, timeout=180)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def test_localdb_cluster_lifecycle(throwaway_cluster: dict[str, str]):
+def test_localdb_cluster_lifecycle(throwaway_cluster: dict[str, str]):  # the fixture: see tests/conftest.py
     env = throwaway_cluster
     available = _localdb("check", env=env, check=False)
     if available.returncode != 0:

@@ -3,42 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 
+from parking_api.errors import DomainError, InvalidInput, NotFound
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
 
-class ApiError(Exception):
-    """A domain error the client should see, with the HTTP status it maps to."""
-
-    status = 400
-    title = "Bad request"
-
-    def __init__(self, detail: str, *, invalid_params: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.invalid_params = invalid_params or []
-
-
-class BadParameter(ApiError):
-    """A request parameter is outside what the endpoint accepts; ``name`` says which one."""
-
-    status = 400
-    title = "Invalid parameter"
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
-
-
-class NotFound(ApiError):
-    status = 404
-    title = "Not found"
+DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    InvalidInput: (400, "Invalid parameter"),
+    NotFound: (404, "Not found"),
+}
+"""The one place where domain errors become HTTP: status and title per class (subclasses map as their base)."""
 
 
 def problem(
@@ -80,10 +63,17 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
+def _domain_handler(status: int, title: str) -> Callable[[DomainError], Response]:
+    def handle(error: DomainError) -> Response:
+        params = [{"name": error.name, "reason": error.reason}] if isinstance(error, InvalidInput) else None
+        return problem(status, title, error.detail, invalid_params=params)
+
+    return handle
+
+
 def register(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError) -> Response:
-        return problem(error.status, error.title, error.detail, invalid_params=error.invalid_params)
+    for error_class, (status, title) in DOMAIN_STATUS.items():
+        app.register_error_handler(error_class, _domain_handler(status, title))
 
     @app.errorhandler(UnprocessableEntity)
     def _validation(error: UnprocessableEntity) -> Response:

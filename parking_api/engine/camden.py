@@ -6,12 +6,7 @@ holidays, whether the blue-badge concession applies, and whether goods vehicles 
 operation a bay carries no rule of its own. Where the council's pages are silent the row takes the reading that
 cannot earn a driver a penalty charge.
 
-Priorities are explicit (lower wins, see ``model.py``): badge concession 10, permits 20, other user classes 30,
-loading 40, payers / everyone 50, the zone default's single yellow line 60. So a permit holder in a shared-use bay
-parks on the permit (free, no max stay), and a badge holder under the concession parks free with no time limit.
-A bay that is a prohibition for everyone (bus stop, taxi rank) ranks 5: alone in its bay the number changes nothing,
-but where two bays cover the same spot and are evaluated together, the kerb nobody may stop at outranks the
-neighbour's permission (the reading that cannot earn a driver a penalty charge).
+Priorities, the badge concession and zone codes are UK-wide and live in ``uk.py``.
 """
 
 from __future__ import annotations
@@ -32,22 +27,24 @@ from .model import (
     TimeSpan,
     UserClass,
     Window,
-    normalise_permit,
 )
 from .parse import ParseError, parse_duration, parse_permits, parse_tariff, parse_times, parse_window
+from .uk import (
+    PRIORITY_BAY_PROHIBITION,
+    PRIORITY_CLASS,
+    PRIORITY_EVERYONE,
+    PRIORITY_LOADING,
+    PRIORITY_PERMIT,
+    PRIORITY_PROHIBITION,
+    ZONE_DEFAULT_BADGE_MINUTES,
+    publisher_wording,
+    zone_badge_concession,
+    zone_codes,
+)
 
 CAMDEN = Authority(name="camden", green_badge_zones=frozenset({"CA-C", "CA-D", "CA-E"}))
 
-PRIORITY_CONCESSION = 10
-PRIORITY_PERMIT = 20
-PRIORITY_CLASS = 30
-PRIORITY_LOADING = 40
-PRIORITY_EVERYONE = 50
-PRIORITY_BAY_PROHIBITION = 5
-PRIORITY_PROHIBITION = 60
-
 LISTED = "listed"  # a grant's permits are the row's valid_parking_permits
-ZONE_DEFAULT_BADGE_MINUTES = 180  # blue badge on a single yellow line: up to three hours, clock displayed
 
 
 class UnknownRestrictionType(ParseError):
@@ -158,70 +155,12 @@ def normalise_restriction_type(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def zone_codes(zone: str | None) -> frozenset[str]:
-    """The zone codes a bay's or sub-zone's label names: ``CA-D/E`` -> {CA-D, CA-E}, ``CA-F(n)`` -> {CA-F},
-    ``CA-R(a)/K/Q`` -> {CA-R, CA-K, CA-Q}, ``CAB`` -> {CA-B}."""
-    if not zone:
-        return frozenset()
-    plain = re.sub(r"\([^)]*\)", "", zone)
-    parts = [p.strip() for p in plain.split("/") if p.strip()]
-    codes: set[str] = set()
-    prefix = ""
-    for part in parts:
-        token = normalise_permit(part)
-        if "-" in token:
-            prefix = token.split("-", 1)[0]
-            codes.add(token)
-        elif prefix and re.fullmatch(r"[A-Z]", token):
-            codes.add(f"{prefix}-{token}")
-        else:
-            codes.add(token)
-    return frozenset(codes)
-
-
-def in_green_badge_area(zone: str | None, authority: Authority) -> bool:
-    """True when any zone the label names is in the authority's green-badge area (the conservative reading for a
-    boundary sub-zone such as ``CA-D/E``)."""
-    green = {normalise_permit(z) for z in authority.green_badge_zones}
-    return bool(zone_codes(zone) & green)
-
-
 def _with_holidays(spans: tuple[TimeSpan, ...], enforced: bool) -> tuple[TimeSpan, ...]:
     if enforced:
         return spans
     return tuple(
         dataclasses.replace(s, holidays=HolidayMode.EXCEPT) if s.holidays is HolidayMode.IGNORE else s for s in spans
     )
-
-
-def _badge_concession(zone: str | None, authority: Authority, spans: tuple[TimeSpan, ...], max_stay: int | None,
-                      wording: str) -> Rule:  # fmt: skip
-    return badge_concession(in_green_badge_area(zone, authority), spans, max_stay, wording)
-
-
-def badge_concession(green: bool, spans: tuple[TimeSpan, ...], max_stay: int | None, wording: str) -> Rule:
-    """The blue-badge concession rule (a green badge's inside the green-badge area), shared by every bay builder."""
-    badge = UserClass.GREEN_BADGE if green else UserClass.BLUE_BADGE
-    return Rule(
-        activity=Activity.PARK,
-        user_classes=frozenset({badge}),
-        time_spans=spans,
-        priority=PRIORITY_CONCESSION,
-        max_stay=max_stay,
-        label=f"{'Green' if green else 'Blue'} badge holders{wording}",
-    )
-
-
-def publisher_wording(*parts: str | None) -> str:
-    """The publisher's own words for a regulation ("paid-for, mon-fri 08:30-18:30, 2 hours"), N/A parts left out."""
-    out = []
-    for part in parts:
-        if part is None:
-            continue
-        text = part.strip().rstrip(",").strip()
-        if text and text.lower() not in ("n/a", "na"):
-            out.append(text)
-    return ", ".join(out)
 
 
 def build_bay_regulation(
@@ -281,7 +220,7 @@ def build_bay_regulation(
             )
         )
     if bay.blue_badge_concession and not any(UserClass.BLUE_BADGE in g.who for g in bay.grants):
-        rules.append(_badge_concession(zone, authority, spans, None, " (free, no time limit)"))
+        rules.append(zone_badge_concession(zone, authority, spans, None))
     if bay.prohibition is not None:
         rules.append(
             Rule(
@@ -346,7 +285,7 @@ def build_zone_default(
     rules: list[Rule] = []
     if spans:
         rules = [
-            _badge_concession(zone_code, authority, spans, ZONE_DEFAULT_BADGE_MINUTES, ", clock displayed"),
+            zone_badge_concession(zone_code, authority, spans, ZONE_DEFAULT_BADGE_MINUTES),
             Rule(
                 activity=Activity.LOAD,
                 time_spans=spans,
@@ -373,22 +312,11 @@ __all__ = [
     "CAMDEN",
     "CAMDEN_BAY_TYPES",
     "CAMDEN_BAY_TYPE_ROWS",
-    "PRIORITY_BAY_PROHIBITION",
-    "PRIORITY_CLASS",
-    "PRIORITY_CONCESSION",
-    "PRIORITY_EVERYONE",
-    "PRIORITY_LOADING",
-    "PRIORITY_PERMIT",
-    "PRIORITY_PROHIBITION",
     "BayType",
     "Grant",
     "UnknownRestrictionType",
-    "badge_concession",
     "build_bay_regulation",
     "build_bay_regulation_from_row",
     "build_zone_default",
-    "in_green_badge_area",
     "normalise_restriction_type",
-    "publisher_wording",
-    "zone_codes",
 ]

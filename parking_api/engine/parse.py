@@ -410,94 +410,9 @@ def parse_permits(text: str | None) -> frozenset[str]:
     return frozenset(tokens)
 
 
-# --- formatting (the inverse, for reasons shown to drivers) ----------------------------------------------------
-
-_SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def format_days(days: frozenset[int]) -> str:
-    """``{0..4}`` -> ``Mon–Fri``; ``{0, 2}`` -> ``Mon, Wed``; runs may wrap over Sunday (``Sat–Mon``)."""
-    if days == ALL_DAYS:
-        return "Mon–Sun"
-    if not days:
-        return "no day"
-    start = next(d for d in range(7) if d in days and (d - 1) % 7 not in days)
-    runs: list[tuple[int, int]] = []
-    d = start
-    seen = 0
-    while seen < 7:
-        if d in days:
-            first = d
-            while (d + 1) % 7 in days and (d + 1) % 7 != start:
-                d = (d + 1) % 7
-                seen += 1
-            runs.append((first, d))
-        d = (d + 1) % 7
-        seen += 1
-    parts = [_SHORT_DAYS[a] if a == b else f"{_SHORT_DAYS[a]}–{_SHORT_DAYS[b]}" for a, b in runs]
-    return ", ".join(parts)
-
-
-def format_minutes(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def format_window(window: Window) -> str:
-    if window == ALL_DAY:
-        return "all day"
-    return f"{format_minutes(window[0])}–{format_minutes(window[1])}"
-
-
-def format_span(span: TimeSpan) -> str:
-    """A span as a driver reads it: ``Mon–Fri 08:30–18:30``, ``at any time``, ``…, except bank holidays``."""
-    if span.days == ALL_DAYS and span.windows == (ALL_DAY,):
-        text = "at any time"
-    else:
-        text = f"{format_days(span.days)} {' & '.join(format_window(w) for w in span.windows)}"
-    if span.date_from or span.date_to:
-        text += f" ({span.date_from or '…'} to {span.date_to or '…'})"
-    if span.yearly:
-        text += " (" + ", ".join(f"{a} to {b}" for a, b in span.yearly) + " each year)"
-    if span.holidays is HolidayMode.EXCEPT:
-        text += ", except bank holidays"
-    elif span.holidays is HolidayMode.ONLY:
-        text += ", bank holidays only"
-    for name, mode in span.designated:
-        text += f", {'only' if mode == 'only' else 'except'} {name}"
-    return text
-
-
-def format_spans(spans: tuple[TimeSpan, ...]) -> str:
-    if not spans:
-        return "at any time"
-    suffixes = {", except bank holidays", ", bank holidays only"}
-    texts = [format_span(s) for s in spans]
-    common = next((s for s in suffixes if all(t.endswith(s) for t in texts)), "")
-    if common and len(texts) > 1:
-        texts = [t[: -len(common)] for t in texts]
-        return ", ".join(texts) + common
-    return ", ".join(texts)
-
-
-def format_duration(minutes: int) -> str:
-    """``120`` -> ``2 hours``, ``90`` -> ``1 hour 30 minutes``, ``40`` -> ``40 minutes``."""
-    hours, mins = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if mins or not hours:
-        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
-    return " ".join(parts)
-
-
 __all__ = [
     "Duration",
     "ParseError",
-    "format_days",
-    "format_duration",
-    "format_span",
-    "format_spans",
-    "format_window",
     "parse_duration",
     "parse_permits",
     "parse_tariff",

@@ -1,7 +1,7 @@
 """The evaluator's per-authority settings, taken per source (``sources.timezone``, ``sources.holidays``).
 
-Camden's sources use the engine's ``CAMDEN`` authority, with the green-badge area from the app's configuration
-(``GREEN_BADGE_ZONES``); any other source gets an authority built from its row.
+Camden's sources use the engine's ``CAMDEN`` authority, with the green-badge area of the settings
+(``Settings.green_badge_zones``); any other source gets an authority built from its row.
 """
 
 from __future__ import annotations

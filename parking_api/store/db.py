@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
+from parking_api.settings import Settings
+
 _ENGINE_KEY = "parking_engine"
+_DATABASE_KEY = "parking_database"
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -50,7 +54,15 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size:
     return engine
 
 
-def init_app(app: Flask) -> None:
+@dataclass(frozen=True)
+class _Database:
+    settings: Settings
+    bind: Connection | None  # tests bind every session to their own outer transaction
+
+
+def init_app(app: Flask, settings: Settings, *, bind: Connection | None = None) -> None:
+    """Serve ``settings``' database to this app's requests (or, in tests, sessions on ``bind``)."""
+    app.extensions[_DATABASE_KEY] = _Database(settings, bind)
     app.teardown_appcontext(_close_session)
 
 
@@ -59,10 +71,11 @@ def get_engine(app: Flask | None = None) -> Engine:
     app = app or current_app
     engine = app.extensions.get(_ENGINE_KEY)
     if engine is None:
-        engine = app.config.get("ENGINE") or make_engine(
-            app.config["DATABASE_URL"],
-            statement_timeout_ms=app.config["REQUEST_STATEMENT_TIMEOUT_MS"],
-            pool_size=app.config["DB_POOL_SIZE"],
+        settings = app.extensions[_DATABASE_KEY].settings
+        engine = make_engine(
+            settings.database_url,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            pool_size=settings.db_pool_size,
         )
         app.extensions[_ENGINE_KEY] = engine
     return engine
@@ -71,7 +84,7 @@ def get_engine(app: Flask | None = None) -> Engine:
 def get_session() -> Session:
     """The request's session, opened on first use and closed when the request ends."""
     if "db_session" not in g:
-        bind = current_app.config.get("DB_BIND") or get_engine()
+        bind = current_app.extensions[_DATABASE_KEY].bind or get_engine()
         g.db_session = Session(bind=bind, join_transaction_mode="create_savepoint")
     return g.db_session
 

@@ -39,6 +39,16 @@ class Base(DeclarativeBase):
     pass
 
 
+class Lifecycle:
+    """The columns of a row a load keeps up to date and retires rather than deletes (places and zones): the run that
+    last wrote it, when it last changed, and when a newer file stopped listing it (NULL while live). ``sort_order``
+    puts them after the table's own columns, where the migrations created them."""
+
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("load_runs.id", ondelete="SET NULL"), sort_order=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), sort_order=1)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), sort_order=1)
+
+
 class Source(Base):
     __tablename__ = "sources"
 
@@ -99,7 +109,7 @@ class RegulationRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class PlaceRow(Base):
+class PlaceRow(Lifecycle, Base):
     __tablename__ = "places"
     __table_args__ = (
         UniqueConstraint("source_id", "ref", name="places_source_ref"),
@@ -130,12 +140,9 @@ class PlaceRow(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("load_runs.id", ondelete="SET NULL"))
-    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("load_runs.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ZoneRow(Base):
+class ZoneRow(Lifecycle, Base):
     __tablename__ = "zones"
     __table_args__ = (
         UniqueConstraint("source_id", "ref", name="zones_source_ref"),
@@ -152,9 +159,6 @@ class ZoneRow(Base):
     regulation_id: Mapped[int] = mapped_column(ForeignKey("regulations.id"))
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
-    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("load_runs.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SuspensionRow(Base):

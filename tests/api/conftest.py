@@ -2,17 +2,22 @@
 
 Expected answers in these tests are worked out by hand from the bays' signs (restriction type, times of operation,
 maximum stay, tariff) as the bundled file writes them, and from the zones' controlled hours; they are never pasted
-from the service's output. The bays used are read from ``loaders/data/camden/`` (see each test's comment).
+from the service's output. The bays used are read from ``loaders/data/camden/`` (see each test's comment); the
+spots the tests stand at are named once, in ``support.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from parking_api.app import create_app
+from parking_api.settings import Settings
+
+from .support import Spot
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,7 @@ def loaded_db_url(committed_db_url: str) -> str:
 
 @pytest.fixture(scope="module")
 def api_app(loaded_db_url: str):
-    app = create_app({"TESTING": True, "DATABASE_URL": loaded_db_url})
+    app = create_app(Settings(database_url=loaded_db_url), testing=True)
     yield app
     engine = app.extensions.get("parking_engine")
     if engine is not None:
@@ -41,3 +46,15 @@ def api_app(loaded_db_url: str):
 def api(api_app) -> Iterator:
     """A test client of the app serving the loaded data."""
     yield api_app.test_client()
+
+
+@pytest.fixture
+def ask(api) -> Callable[..., dict[str, Any]]:
+    """``ask(spot, **params)``: the can-i-park answer for a driver standing at a spot (which must be a 200)."""
+
+    def ask(where: Spot, **params: Any) -> dict[str, Any]:
+        response = api.get("/v1/can-i-park", query_string=where.query(**params))
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return ask

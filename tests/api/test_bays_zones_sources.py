@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-ROYAL_COLLEGE_STREET = {"lat": 51.536533, "lon": -0.134474}
+from .support import ROYAL_COLLEGE_STREET
+
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -36,7 +37,7 @@ def suspension(loaded_db_url, tmp_path_factory):
 
 
 def test_bays_near_a_point_nearest_first_with_status(api):
-    response = api.get("/v1/bays", query_string={**ROYAL_COLLEGE_STREET, "radius": 50, "at": "2026-03-02T10:00:00Z"})
+    response = api.get("/v1/bays", query_string=ROYAL_COLLEGE_STREET.query(radius=50, at="2026-03-02T10:00:00Z"))
     assert response.status_code == 200
     body = response.get_json()
     assert body["type"] == "FeatureCollection"
@@ -62,7 +63,7 @@ def test_bays_near_a_point_nearest_first_with_status(api):
 
 
 def test_bays_paging(api):
-    query = {**ROYAL_COLLEGE_STREET, "radius": 50, "at": "2026-03-02T10:00:00Z"}
+    query = ROYAL_COLLEGE_STREET.query(radius=50, at="2026-03-02T10:00:00Z")
     first = api.get("/v1/bays", query_string={**query, "limit": 2}).get_json()
     second = api.get("/v1/bays", query_string={**query, "limit": 2, "offset": 2}).get_json()
     assert (first["numberMatched"], first["numberReturned"]) == (3, 2)
@@ -75,7 +76,7 @@ def test_bays_paging(api):
 
 def test_bays_with_a_permit(api):
     body = api.get(
-        "/v1/bays", query_string={**ROYAL_COLLEGE_STREET, "radius": 5, "at": "2026-03-02T10:00:00Z", "permit": "CA-G"}
+        "/v1/bays", query_string=ROYAL_COLLEGE_STREET.query(radius=5, at="2026-03-02T10:00:00Z", permit="CA-G")
     ).get_json()
     resident = next(f for f in body["features"] if f["properties"]["ref"] == "46126601")
     assert resident["properties"]["can_park"] is True
@@ -110,8 +111,8 @@ def test_bay_detail_with_its_rules(api):
     assert rule["permits"] == ["CA-B"]
     assert rule["payment"] is False and rule["max_stay"] is None
     assert [t["text"] for t in rule["times"]] == [
-        "Mon-Fri 09:00-18:30, not on public holidays",
-        "Sat 09:30-13:30, not on public holidays",
+        "Mon–Fri 09:00–18:30, except bank holidays",
+        "Sat 09:30–13:30, except bank holidays",
     ]
     assert rule["times"][0]["days"] == [0, 1, 2, 3, 4]
     assert rule["times"][0]["windows"] == [["09:00", "18:30"]]

@@ -11,12 +11,11 @@ from sqlalchemy import bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Integer
 
-from parking_api.services import parking
+from parking_api.services import context as service_context
 from parking_api.store import reads
 from parking_api.store.db import get_engine
 
-ELIZABETH_MEWS = {"lat": 51.54637465, "lon": -0.16208376}  # resident bay, mon-fri 09:00-18:30, sat 09:30-13:30
-ROYAL_COLLEGE_STREET = {"lat": 51.536533, "lon": -0.134474}
+from .support import ELIZABETH_MEWS, NOWHERE, ROYAL_COLLEGE_STREET
 
 
 def max_age(response) -> int | None:
@@ -26,7 +25,7 @@ def max_age(response) -> int | None:
 
 def freeze(monkeypatch, instant: str) -> None:
     frozen = datetime.fromisoformat(instant).astimezone(UTC)
-    monkeypatch.setattr(parking, "utcnow", lambda: frozen)
+    monkeypatch.setattr(service_context, "utcnow", lambda: frozen)
 
 
 # --- ETag and 304 ------------------------------------------------------------------------------------------------
@@ -61,8 +60,8 @@ def test_etag_and_if_none_match(api, url):
 
 
 def test_a_different_answer_has_a_different_etag(api):
-    a = api.get("/v1/can-i-park", query_string={**ELIZABETH_MEWS, "at": "2026-03-02T10:00:00Z"})
-    b = api.get("/v1/can-i-park", query_string={**ELIZABETH_MEWS, "at": "2026-03-02T10:00:00Z", "permit": "CA-B"})
+    a = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query(at="2026-03-02T10:00:00Z"))
+    b = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query(at="2026-03-02T10:00:00Z", permit="CA-B"))
     assert a.headers["ETag"] != b.headers["ETag"]
 
 
@@ -79,20 +78,20 @@ def test_problems_carry_no_etag_and_are_not_stored(api):
 def test_answers_for_now_expire_at_the_next_change(api, monkeypatch):
     # Monday 18:29:40: the resident bay becomes free at 18:30, 20 s later
     freeze(monkeypatch, "2026-03-02T18:29:40+00:00")
-    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS)
+    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query())
     assert response.get_json()["allowed_from"] == "2026-03-02T18:30:00+00:00"
     assert response.headers["Cache-Control"] == "private, max-age=20"
 
 
 def test_an_imminent_change_is_not_cached(api, monkeypatch):
     freeze(monkeypatch, "2026-03-02T18:29:59+00:00")
-    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS)
+    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query())
     assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_answers_for_now_are_cached_at_most_a_minute(api, monkeypatch):
     freeze(monkeypatch, "2026-03-02T12:00:00+00:00")  # next change at 18:30
-    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS)
+    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query())
     assert response.headers["Cache-Control"] == "private, max-age=60"
 
 
@@ -100,7 +99,7 @@ def test_a_candidates_change_bounds_the_cache_too(api, monkeypatch):
     # Royal College Street, Monday 18:29:30, with a CA-G permit: the resident bay answers (free, nothing changes
     # for a permit holder), but the paid bay listed among the candidates stops charging at 18:30, 30 s later
     freeze(monkeypatch, "2026-03-02T18:29:30+00:00")
-    response = api.get("/v1/can-i-park", query_string={**ROYAL_COLLEGE_STREET, "permit": "CA-G"})
+    response = api.get("/v1/can-i-park", query_string=ROYAL_COLLEGE_STREET.query(permit="CA-G"))
     body = response.get_json()
     assert body["bay"]["ref"] == "46126601" and body["next_changes"] == []
     assert next(c for c in body["candidates"] if c["ref"] == "46126603")["payment_required"] is True
@@ -108,14 +107,14 @@ def test_a_candidates_change_bounds_the_cache_too(api, monkeypatch):
 
 
 def test_answers_for_a_given_time_are_cached_a_minute(api):
-    response = api.get("/v1/can-i-park", query_string={**ELIZABETH_MEWS, "at": "2026-03-02T18:29:59Z"})
+    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query(at="2026-03-02T18:29:59Z"))
     assert response.headers["Cache-Control"] == "private, max-age=60"
 
 
 def test_max_age_never_exceeds_a_minute_nor_the_time_to_the_next_change(api):
     now = datetime.now(UTC)
-    for where in (ELIZABETH_MEWS, ROYAL_COLLEGE_STREET, {"lat": 0, "lon": 0}):
-        response = api.get("/v1/can-i-park", query_string=where)
+    for where in (ELIZABETH_MEWS, ROYAL_COLLEGE_STREET, NOWHERE):
+        response = api.get("/v1/can-i-park", query_string=where.query())
         body = response.get_json()
         age = max_age(response)
         assert age is None or age <= 60
@@ -153,7 +152,7 @@ def test_can_i_park_is_one_statement_cold_and_warm(api, api_app, statements):
     regulation_cache(api_app).clear()
     for _ in range(2):  # cold cache (definitions shipped), then warm (definitions left out)
         statements.clear()
-        response = api.get("/v1/can-i-park", query_string={**ROYAL_COLLEGE_STREET, "at": "2026-03-02T10:00:00Z"})
+        response = api.get("/v1/can-i-park", query_string=ROYAL_COLLEGE_STREET.query(at="2026-03-02T10:00:00Z"))
         assert response.status_code == 200
         assert len(statements) == 1, statements
     assert response.get_json()["alternatives"]  # the same statement brought the alternatives
@@ -165,17 +164,17 @@ def test_a_regulation_id_reused_by_another_database_is_detected(api, api_app, st
 
     cache = regulation_cache(api_app)
     cache.clear()
-    api.get("/v1/can-i-park", query_string={**ELIZABETH_MEWS, "at": "2026-03-02T10:00:00Z"})
+    api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query(at="2026-03-02T10:00:00Z"))
     reg_id = cache.known_ids()[0]
     cache._put(reg_id, "not-the-fingerprint", Regulation(rules=()))  # as if the id meant something else
     statements.clear()
-    body = api.get("/v1/can-i-park", query_string={**ELIZABETH_MEWS, "at": "2026-03-02T10:00:00Z"}).get_json()
+    body = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query(at="2026-03-02T10:00:00Z")).get_json()
     assert len(statements) == 2  # the fingerprint mismatch costs one more read, and the answer is still right
     assert body["can_park"] is False and body["allowed_from"] == "2026-03-02T18:30:00+00:00"
 
 
 def test_bays_is_one_statement(api, statements):
-    api.get("/v1/bays", query_string={**ROYAL_COLLEGE_STREET, "at": "2026-03-02T10:00:00Z"})
+    api.get("/v1/bays", query_string=ROYAL_COLLEGE_STREET.query(at="2026-03-02T10:00:00Z"))
     assert len(statements) == 1
 
 
@@ -184,8 +183,8 @@ def test_the_nearby_statement_uses_the_live_places_index(api_app):
         bindparam("known", type_=ARRAY(Integer))
     )
     params = {
-        "lon": ROYAL_COLLEGE_STREET["lon"],
-        "lat": ROYAL_COLLEGE_STREET["lat"],
+        "lon": ROYAL_COLLEGE_STREET.lon,
+        "lat": ROYAL_COLLEGE_STREET.lat,
         "accuracy": 10.0,
         "point_cap": reads.POINT_REACH_CAP_M,
         "near_radius": 300.0,

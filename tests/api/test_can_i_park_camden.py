@@ -23,32 +23,27 @@ from __future__ import annotations
 
 import pytest
 
-ELIZABETH_MEWS = {"lat": 51.54637465, "lon": -0.16208376}  # the middle of bay 46047061's kerb line
-BEDFORD_ROW = {"lat": 51.51911819230162, "lon": -0.114817817449271}  # a vertex of bay 46042958
-BIDBOROUGH_STREET = {"lat": 51.528891774874864, "lon": -0.12500558415392}  # a vertex of bay 46043252
-ROYAL_COLLEGE_STREET = {"lat": 51.536533, "lon": -0.134474}  # the point of bays 46126601 and 46126603
-GRAFTON_WAY = {"lat": 51.523897, "lon": -0.137055}  # the point of bays 46129384 (taxi rank) and 46129385 (paid)
-CA_F_NORTH = {"lat": 51.5420945, "lon": -0.14230484}  # inside CA-F(n), 60 m from the nearest bay
-CA_F_SOUTH = {"lat": 51.535487, "lon": -0.13984612}  # inside CA-F(s), 118 m from the nearest bay
+from .support import (
+    BEDFORD_ROW,
+    BIDBOROUGH_STREET,
+    CA_F_NORTH,
+    CA_F_SOUTH,
+    ELIZABETH_MEWS,
+    GRAFTON_WAY,
+    NOWHERE,
+    ROYAL_COLLEGE_STREET,
+    Spot,
+    money,
+)
 
 MONDAY_10 = "2026-03-02T10:00:00Z"  # Monday 2 March 2026, GMT
-
-
-def ask(api, where: dict, **params):
-    response = api.get("/v1/can-i-park", query_string={**where, **params})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def money(amount: str) -> dict:
-    return {"amount": amount, "currency": "GBP"}
 
 
 # --- resident bays -----------------------------------------------------------------------------------------------
 
 
-def test_resident_bay_on_a_monday_morning_without_a_permit(api):
-    body = ask(api, ELIZABETH_MEWS, at=MONDAY_10)
+def test_resident_bay_on_a_monday_morning_without_a_permit(ask):
+    body = ask(ELIZABETH_MEWS, at=MONDAY_10)
     assert body["basis"] == "bay"
     assert body["bay"]["source"] == "camden"
     assert body["bay"]["ref"] == "46047061"
@@ -75,8 +70,8 @@ def test_resident_bay_on_a_monday_morning_without_a_permit(api):
 
 
 @pytest.mark.parametrize("permit", ["CA-B", "cab", "CA_B", "ca-b"])
-def test_resident_bay_with_the_right_permit(api, permit):
-    body = ask(api, ELIZABETH_MEWS, at=MONDAY_10, permit=permit)
+def test_resident_bay_with_the_right_permit(ask, permit):
+    body = ask(ELIZABETH_MEWS, at=MONDAY_10, permit=permit)
     assert body["can_park"] is True
     assert body["until"] is None  # the permit covers every controlled period of the week: no end in the horizon
     assert body["allowed_from"] is None
@@ -85,25 +80,25 @@ def test_resident_bay_with_the_right_permit(api, permit):
     assert body["alternatives"] == []  # only offered when the answer is no
 
 
-def test_resident_bay_with_another_zones_permit(api):
-    body = ask(api, ELIZABETH_MEWS, at=MONDAY_10, permit=["CA-C", "BUSA"])
+def test_resident_bay_with_another_zones_permit(ask):
+    body = ask(ELIZABETH_MEWS, at=MONDAY_10, permit=["CA-C", "BUSA"])
     assert body["can_park"] is False
     assert body["allowed_from"] == "2026-03-02T18:30:00+00:00"
 
 
-def test_resident_bay_saturday_hours(api):
+def test_resident_bay_saturday_hours(ask):
     # Saturday 7 March 2026 11:00: inside "sat 09:30-13:30"
-    body = ask(api, ELIZABETH_MEWS, at="2026-03-07T11:00:00Z")
+    body = ask(ELIZABETH_MEWS, at="2026-03-07T11:00:00Z")
     assert body["can_park"] is False
     assert body["allowed_from"] == "2026-03-07T13:30:00+00:00"
     # Sunday: no hours at all, free until Monday 09:00
-    body = ask(api, ELIZABETH_MEWS, at="2026-03-08T11:00:00Z")
+    body = ask(ELIZABETH_MEWS, at="2026-03-08T11:00:00Z")
     assert body["can_park"] is True
     assert body["until"] == "2026-03-09T09:00:00+00:00"
 
 
-def test_alternatives_when_the_answer_is_no(api):
-    body = ask(api, ELIZABETH_MEWS, at=MONDAY_10)
+def test_alternatives_when_the_answer_is_no(ask, api):
+    body = ask(ELIZABETH_MEWS, at=MONDAY_10)
     alternatives = body["alternatives"]
     assert alternatives, "paid bays within 300 m should be offered"
     distances = [a["distance_m"] for a in alternatives]
@@ -122,21 +117,21 @@ def test_alternatives_when_the_answer_is_no(api):
 # --- blue and green badges ---------------------------------------------------------------------------------------
 
 
-def test_blue_badge_in_a_resident_bay_outside_the_green_badge_area(api):
-    body = ask(api, ELIZABETH_MEWS, at=MONDAY_10, badge="blue")
+def test_blue_badge_in_a_resident_bay_outside_the_green_badge_area(ask):
+    body = ask(ELIZABETH_MEWS, at=MONDAY_10, badge="blue")
     assert body["can_park"] is True  # Camden: free and without time limit in residents' bays
     assert body["until"] is None
     assert body["max_stay"] is None
     assert body["payment"]["required_now"] is False
 
 
-def test_blue_badge_in_a_resident_bay_inside_the_green_badge_area(api):
+def test_blue_badge_in_a_resident_bay_inside_the_green_badge_area(ask):
     # CA-D is in the green-badge area: a blue badge gives no concession there, a green one does
-    body = ask(api, BIDBOROUGH_STREET, at=MONDAY_10, badge="blue")
+    body = ask(BIDBOROUGH_STREET, at=MONDAY_10, badge="blue")
     assert body["bay"]["ref"] == "46043252"
     assert body["can_park"] is False
     assert body["allowed_from"] == "2026-03-02T18:30:00+00:00"
-    body = ask(api, BIDBOROUGH_STREET, at=MONDAY_10, badge="green")
+    body = ask(BIDBOROUGH_STREET, at=MONDAY_10, badge="green")
     assert body["can_park"] is True
     assert body["until"] is None
 
@@ -144,9 +139,9 @@ def test_blue_badge_in_a_resident_bay_inside_the_green_badge_area(api):
 # --- paid bays ---------------------------------------------------------------------------------------------------
 
 
-def test_paid_bay_entered_at_half_past_five(api):
+def test_paid_bay_entered_at_half_past_five(ask):
     # Monday 17:30: pay until 18:30, free overnight, and the 2-hour max stay counts again from 08:30 on Tuesday
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T17:30:00Z", fuel="petrol")
+    body = ask(BEDFORD_ROW, at="2026-03-02T17:30:00Z", fuel="petrol")
     assert body["bay"]["ref"] == "46042958"
     assert body["bay"]["type"] == "paid-for"
     assert body["can_park"] is True
@@ -174,22 +169,22 @@ def test_paid_bay_entered_at_half_past_five(api):
         ("diesel", 1, "0.12"),  # £0.1155 rounds up to 12p
     ],
 )
-def test_paid_bay_price_of_a_stay(api, fuel, stay, price):
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T10:00:00Z", fuel=fuel, stay=stay)
+def test_paid_bay_price_of_a_stay(ask, fuel, stay, price):
+    body = ask(BEDFORD_ROW, at="2026-03-02T10:00:00Z", fuel=fuel, stay=stay)
     assert body["stay"] == stay
     assert body["stay_ok"] is True
     assert body["payment"]["price"] == money(price)
 
 
-def test_paid_bay_without_fuel_lists_the_tariffs_but_no_price(api):
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T10:00:00Z", stay=60)
+def test_paid_bay_without_fuel_lists_the_tariffs_but_no_price(ask):
+    body = ask(BEDFORD_ROW, at="2026-03-02T10:00:00Z", stay=60)
     assert body["payment"]["price"] is None
     assert {t["fuel"] for t in body["payment"]["tariffs"]} == {"non-diesel", "diesel"}
 
 
-def test_paid_bay_stay_longer_than_the_max_stay(api):
+def test_paid_bay_stay_longer_than_the_max_stay(ask):
     # Monday 10:00 with the 2-hour limit: until 12:00; a 3-hour stay does not fit
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T10:00:00Z", stay=180, fuel="petrol")
+    body = ask(BEDFORD_ROW, at="2026-03-02T10:00:00Z", stay=180, fuel="petrol")
     assert body["can_park"] is True
     assert body["until"] == "2026-03-02T12:00:00+00:00"
     assert body["stay_ok"] is False
@@ -199,9 +194,9 @@ def test_paid_bay_stay_longer_than_the_max_stay(api):
         assert alt["until"] is None or alt["until"] >= "2026-03-02T13:00:00+00:00"
 
 
-def test_paid_bay_overnight_stay_that_fits(api):
+def test_paid_bay_overnight_stay_that_fits(ask):
     # 17:30 + 1000 minutes = Tuesday 10:10, before the 10:30 deadline
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T17:30:00Z", stay=1000, fuel="petrol")
+    body = ask(BEDFORD_ROW, at="2026-03-02T17:30:00Z", stay=1000, fuel="petrol")
     assert body["stay_ok"] is True
     # charged: 17:30-18:30 (60 min) and 08:30-10:10 (100 min) = 160 min at £5.70/h = £15.20
     assert body["payment"]["price"] == money("15.20")
@@ -210,50 +205,50 @@ def test_paid_bay_overnight_stay_that_fits(api):
 # --- bank holidays and clock changes ------------------------------------------------------------------------------
 
 
-def test_resident_bay_not_enforced_on_the_august_bank_holiday(api):
-    body = ask(api, ELIZABETH_MEWS, at="2026-08-31T10:00:00")  # naive: London time, BST
+def test_resident_bay_not_enforced_on_the_august_bank_holiday(ask):
+    body = ask(ELIZABETH_MEWS, at="2026-08-31T10:00:00")  # naive: London time, BST
     assert body["at"] == "2026-08-31T10:00:00+01:00"
     assert body["can_park"] is True
     assert body["until"] == "2026-09-01T09:00:00+01:00"  # enforced again on Tuesday morning
 
 
-def test_resident_bay_not_enforced_on_the_boxing_day_substitute(api):
-    body = ask(api, ELIZABETH_MEWS, at="2026-12-28T10:00:00+00:00")
+def test_resident_bay_not_enforced_on_the_boxing_day_substitute(ask):
+    body = ask(ELIZABETH_MEWS, at="2026-12-28T10:00:00+00:00")
     assert body["can_park"] is True
     assert body["until"] == "2026-12-29T09:00:00+00:00"
     # the paid bay is not enforced either: free, no payment
-    body = ask(api, BEDFORD_ROW, at="2026-12-28T10:00:00+00:00")
+    body = ask(BEDFORD_ROW, at="2026-12-28T10:00:00+00:00")
     assert body["can_park"] is True
     assert body["payment"]["required_now"] is False
 
 
-def test_until_across_the_autumn_clock_change_carries_the_new_offset(api):
+def test_until_across_the_autumn_clock_change_carries_the_new_offset(ask):
     # Saturday 24 October 2026 14:00 BST, after the Saturday hours: free until Monday 09:00, which is GMT
-    body = ask(api, ELIZABETH_MEWS, at="2026-10-24T14:00")
+    body = ask(ELIZABETH_MEWS, at="2026-10-24T14:00")
     assert body["at"] == "2026-10-24T14:00:00+01:00"
     assert body["can_park"] is True
     assert body["until"] == "2026-10-26T09:00:00+00:00"
 
 
-def test_until_across_the_spring_clock_change_carries_the_new_offset(api):
-    body = ask(api, ELIZABETH_MEWS, at="2026-03-28T14:00:00Z")
+def test_until_across_the_spring_clock_change_carries_the_new_offset(ask):
+    body = ask(ELIZABETH_MEWS, at="2026-03-28T14:00:00Z")
     assert body["until"] == "2026-03-30T09:00:00+01:00"
 
 
 def test_naive_time_in_the_spring_gap_is_a_400_naming_at(api):
-    response = api.get("/v1/can-i-park", query_string={**ELIZABETH_MEWS, "at": "2026-03-29T01:30"})
+    response = api.get("/v1/can-i-park", query_string=ELIZABETH_MEWS.query(at="2026-03-29T01:30"))
     assert response.status_code == 400
     problem = response.get_json(force=True)
     assert [p["name"] for p in problem["invalid_params"]] == ["at"]
 
 
-def test_naive_time_in_the_autumn_fold_is_its_first_occurrence(api):
-    body = ask(api, ELIZABETH_MEWS, at="2026-10-25T01:30")
+def test_naive_time_in_the_autumn_fold_is_its_first_occurrence(ask):
+    body = ask(ELIZABETH_MEWS, at="2026-10-25T01:30")
     assert body["at"] == "2026-10-25T01:30:00+01:00"
 
 
-def test_an_instant_with_an_offset_is_answered_in_local_time(api):
-    body = ask(api, ELIZABETH_MEWS, at="2026-03-02T11:00:00+01:00")  # = 10:00 in London
+def test_an_instant_with_an_offset_is_answered_in_local_time(ask):
+    body = ask(ELIZABETH_MEWS, at="2026-03-02T11:00:00+01:00")  # = 10:00 in London
     assert body["at"] == "2026-03-02T10:00:00+00:00"
     assert body["can_park"] is False
 
@@ -261,11 +256,11 @@ def test_an_instant_with_an_offset_is_answered_in_local_time(api):
 # --- two bays at the same spot ------------------------------------------------------------------------------------
 
 
-def test_two_bays_at_the_same_spot_without_a_permit(api):
+def test_two_bays_at_the_same_spot_without_a_permit(ask):
     # Monday 10:00, no permit. Both bays are at distance 0. The resident bay's rules are in effect and none is for
     # this driver: its implied prohibition (priority of its highest rule in effect, 10) outranks the paid bay's
     # paying rule (50), so the answer is no, until 18:30; the paid bay is a candidate and an alternative.
-    body = ask(api, ROYAL_COLLEGE_STREET, at=MONDAY_10)
+    body = ask(ROYAL_COLLEGE_STREET, at=MONDAY_10)
     assert body["bay"]["ref"] == "46126601"
     assert body["can_park"] is False
     assert body["allowed_from"] == "2026-03-02T18:30:00+00:00"
@@ -277,19 +272,19 @@ def test_two_bays_at_the_same_spot_without_a_permit(api):
     assert body["alternatives"][0]["until"] == "2026-03-02T14:00:00+00:00"
 
 
-def test_two_bays_at_the_same_spot_with_the_permit(api):
+def test_two_bays_at_the_same_spot_with_the_permit(ask):
     # the permit rule (20) outranks the paying rule (50): free, no max stay
-    body = ask(api, ROYAL_COLLEGE_STREET, at=MONDAY_10, permit="CA-G")
+    body = ask(ROYAL_COLLEGE_STREET, at=MONDAY_10, permit="CA-G")
     assert body["bay"]["ref"] == "46126601"
     assert body["can_park"] is True
     assert body["until"] is None
     assert body["payment"]["required_now"] is False
 
 
-def test_two_bays_at_the_same_spot_outside_hours_take_the_earlier_until(api):
+def test_two_bays_at_the_same_spot_outside_hours_take_the_earlier_until(ask):
     # Monday 19:00: neither bay has a rule in effect. Resident bay: free until Tuesday 08:30; paid bay: free, then
     # paying from 08:30 with a 4-hour limit, until 12:30. The earlier until (the resident bay's) wins.
-    body = ask(api, ROYAL_COLLEGE_STREET, at="2026-03-02T19:00:00Z")
+    body = ask(ROYAL_COLLEGE_STREET, at="2026-03-02T19:00:00Z")
     assert body["can_park"] is True
     assert body["bay"]["ref"] == "46126601"
     assert body["until"] == "2026-03-03T08:30:00+00:00"
@@ -297,11 +292,11 @@ def test_two_bays_at_the_same_spot_outside_hours_take_the_earlier_until(api):
     assert other["until"] == "2026-03-03T12:30:00+00:00"
 
 
-def test_a_taxi_rank_and_a_paid_bay_at_the_same_spot_give_the_safe_answer(api):
+def test_a_taxi_rank_and_a_paid_bay_at_the_same_spot_give_the_safe_answer(ask):
     # Monday 10:00, petrol. Nobody may stop on a taxi rank at any time; the paid bay next to it would take payment.
     # Evaluated together, the taxi rank's no-stopping wins: the driver is told no (and never "from" a time, since
     # the rank is "at any time"), with the paid bay offered as the alternative 0 m away until 12:00.
-    body = ask(api, GRAFTON_WAY, at=MONDAY_10, fuel="petrol")
+    body = ask(GRAFTON_WAY, at=MONDAY_10, fuel="petrol")
     assert body["bay"]["ref"] == "46129384"
     assert body["bay"]["type"] == "taxi rank"
     assert body["can_park"] is False
@@ -313,8 +308,8 @@ def test_a_taxi_rank_and_a_paid_bay_at_the_same_spot_give_the_safe_answer(api):
 # --- zone defaults and no data ------------------------------------------------------------------------------------
 
 
-def test_zone_default_in_camden_town_north_at_ten_at_night(api):
-    body = ask(api, CA_F_NORTH, at="2026-03-02T22:00:00Z")
+def test_zone_default_in_camden_town_north_at_ten_at_night(ask):
+    body = ask(CA_F_NORTH, at="2026-03-02T22:00:00Z")
     assert body["basis"] == "zone_default"
     assert body["bay"] is None
     assert body["candidates"] == []
@@ -327,16 +322,16 @@ def test_zone_default_in_camden_town_north_at_ten_at_night(api):
     assert any("loading" in c.lower() for c in body["caveats"])
 
 
-def test_zone_default_in_camden_town_south_at_ten_at_night(api):
-    body = ask(api, CA_F_SOUTH, at="2026-03-02T22:00:00Z")
+def test_zone_default_in_camden_town_south_at_ten_at_night(ask):
+    body = ask(CA_F_SOUTH, at="2026-03-02T22:00:00Z")
     assert body["basis"] == "zone_default"
     assert body["zone"]["sub_zone"] == "CA-F(s)"
     assert body["can_park"] is True  # controlled only until 18:30
     assert body["until"] == "2026-03-03T08:30:00+00:00"
 
 
-def test_no_data_far_away(api):
-    body = ask(api, {"lat": 0, "lon": 0}, at=MONDAY_10)
+def test_no_data_far_away(ask):
+    body = ask(NOWHERE, at=MONDAY_10)
     assert body["basis"] == "no_data"
     assert body["can_park"] is None
     assert body["until"] is None and body["allowed_from"] is None
@@ -346,30 +341,30 @@ def test_no_data_far_away(api):
     assert "no parking data" in body["reason"].lower()
 
 
-def test_accuracy_decides_whether_a_bay_is_a_candidate(api, api_app):
+def test_accuracy_decides_whether_a_bay_is_a_candidate(ask, api_app):
     from sqlalchemy import text
 
     from parking_api.store.db import get_engine
 
     # 30 m due north of Bedford Row's bay (120 m from any other bay): measure the exact distance first
-    point = {"lat": BEDFORD_ROW["lat"] + 30 / 111_195, "lon": BEDFORD_ROW["lon"]}
+    point = Spot(BEDFORD_ROW.lat + 30 / 111_195, BEDFORD_ROW.lon)
     with api_app.app_context(), get_engine(api_app).connect() as conn:
         distance = conn.execute(
             text(
                 "SELECT ST_Distance(p.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) "
                 "FROM places p WHERE p.ref = '46042958'"
             ),
-            point,
+            point.query(),
         ).scalar_one()
     assert 20 < distance < 35
-    near = ask(api, point, at=MONDAY_10, accuracy=distance + 1)
+    near = ask(point, at=MONDAY_10, accuracy=distance + 1)
     assert near["basis"] == "bay" and near["bay"]["ref"] == "46042958"
-    far = ask(api, point, at=MONDAY_10, accuracy=distance - 1)
+    far = ask(point, at=MONDAY_10, accuracy=distance - 1)
     assert far["basis"] == "zone_default"
     assert far["bay"] is None
 
 
-def test_default_at_is_now(api):
-    body = ask(api, ELIZABETH_MEWS)
+def test_default_at_is_now(ask):
+    body = ask(ELIZABETH_MEWS)
     assert body["at"].endswith(("+00:00", "+01:00"))
     assert body["basis"] == "bay"

@@ -16,19 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-ELIZABETH_MEWS = {"lat": 51.54637465, "lon": -0.16208376}
-BEDFORD_ROW = {"lat": 51.51911819230162, "lon": -0.114817817449271}  # a vertex of bay 46042958
-
-
-def ask(api, where: dict, **params):
-    response = api.get("/v1/can-i-park", query_string={**where, **params})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def money(amount: str) -> dict:
-    return {"amount": amount, "currency": "GBP"}
-
+from .support import BEDFORD_ROW, ELIZABETH_MEWS, money
 
 BOTH_TARIFFS = [
     {"fuel": "non-diesel", "per_hour": money("5.70")},
@@ -53,7 +41,7 @@ def past_suspension(loaded_db_url, tmp_path_factory):
 def test_an_unencoded_plus_in_the_offset_is_still_the_offset(api):
     # A client writing `at=2026-03-02T11:00:00+01:00` into the URL sends a "+" that decodes as a space.
     # 11:00+01:00 is 10:00 in London (GMT): inside Monday's 09:00-18:30, no permit, so not allowed until 18:30.
-    query = "lat={lat}&lon={lon}&at=2026-03-02T11:00:00+01:00".format(**ELIZABETH_MEWS)
+    query = "lat={lat}&lon={lon}&at=2026-03-02T11:00:00+01:00".format(**ELIZABETH_MEWS.query())
     response = api.get(f"/v1/can-i-park?{query}")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -64,7 +52,7 @@ def test_an_unencoded_plus_in_the_offset_is_still_the_offset(api):
 
 def test_the_friday_evening_case_with_an_unencoded_plus(api):
     # Fri 23 Oct 2026 19:00 BST: after Friday's hours; free until Saturday's 09:30 (still BST)
-    query = "lat={lat}&lon={lon}&at=2026-10-23T19:00:00+01:00".format(**ELIZABETH_MEWS)
+    query = "lat={lat}&lon={lon}&at=2026-10-23T19:00:00+01:00".format(**ELIZABETH_MEWS.query())
     body = api.get(f"/v1/can-i-park?{query}").get_json()
     assert body["at"] == "2026-10-23T19:00:00+01:00"
     assert body["can_park"] is True
@@ -80,22 +68,22 @@ def test_schedule_from_with_an_unencoded_plus(api):
 # --- a paid bay before its hours still shows its tariffs ------------------------------------------------------------
 
 
-def test_paid_bay_before_its_hours_lists_the_tariffs_without_a_fuel(api):
+def test_paid_bay_before_its_hours_lists_the_tariffs_without_a_fuel(ask):
     # Monday 2 March 2026 07:00 GMT: free until 08:30, then paying with the 2-hour limit: until 10:30
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T07:00:00Z")
+    body = ask(BEDFORD_ROW, at="2026-03-02T07:00:00Z")
     assert body["bay"]["ref"] == "46042958"
     assert body["can_park"] is True
     assert body["until"] == "2026-03-02T10:30:00+00:00"
     assert body["payment"] == {"required_now": False, "pay_until": None, "tariffs": BOTH_TARIFFS, "price": None}
 
 
-def test_paid_bay_before_its_hours_prices_the_charged_minutes(api):
+def test_paid_bay_before_its_hours_prices_the_charged_minutes(ask):
     # petrol, no stay: charged 08:30-10:30 (up to `until`) = 2 h at £5.70 = £11.40
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T07:00:00Z", fuel="petrol")
+    body = ask(BEDFORD_ROW, at="2026-03-02T07:00:00Z", fuel="petrol")
     assert body["payment"]["tariffs"] == BOTH_TARIFFS
     assert body["payment"]["price"] == money("11.40")
     # diesel, a 2-hour stay 07:00-09:00: charged 08:30-09:00 = 30 min at £6.93/h = £3.465, half up £3.47
-    body = ask(api, BEDFORD_ROW, at="2026-03-02T07:00:00Z", fuel="diesel", stay=120)
+    body = ask(BEDFORD_ROW, at="2026-03-02T07:00:00Z", fuel="diesel", stay=120)
     assert body["stay_ok"] is True
     assert body["payment"]["price"] == money("3.47")
 
@@ -103,30 +91,30 @@ def test_paid_bay_before_its_hours_prices_the_charged_minutes(api):
 # --- Saturday 26 December 2026, Boxing Day itself ------------------------------------------------------------------
 
 
-def test_saturday_26_december_2026_is_not_enforced_in_a_resident_bay(api):
+def test_saturday_26_december_2026_is_not_enforced_in_a_resident_bay(ask):
     # Boxing Day on a Saturday is a bank holiday, like its Monday substitute: the resident bay's Saturday 09:30-13:30
     # hours are not enforced; no hours on Sunday; Monday 28 is the substitute; the next hours are Tuesday 09:00
-    body = ask(api, ELIZABETH_MEWS, at="2026-12-26T10:00")
+    body = ask(ELIZABETH_MEWS, at="2026-12-26T10:00")
     assert body["at"] == "2026-12-26T10:00:00+00:00"
     assert body["can_park"] is True
     assert body["until"] == "2026-12-29T09:00:00+00:00"
 
 
-def test_saturday_26_december_2026_is_free_in_a_paid_bay(api):
+def test_saturday_26_december_2026_is_free_in_a_paid_bay(ask):
     # not enforced on Saturday, Sunday has no hours, Monday 28 is the substitute: paying from Tuesday 08:30, 2 hours
     # max: until 10:30; petrol 08:30-10:30 = 2 h at £5.70 = £11.40
-    body = ask(api, BEDFORD_ROW, at="2026-12-26T10:00", fuel="petrol")
+    body = ask(BEDFORD_ROW, at="2026-12-26T10:00", fuel="petrol")
     assert body["can_park"] is True
     assert body["payment"]["required_now"] is False
     assert body["until"] == "2026-12-29T10:30:00+00:00"
     assert body["payment"]["price"] == money("11.40")
 
 
-def test_the_reason_says_a_bank_holiday_lifts_the_bay(api):
-    body = ask(api, ELIZABETH_MEWS, at="2026-08-31T10:00")
+def test_the_reason_says_a_bank_holiday_lifts_the_bay(ask):
+    body = ask(ELIZABETH_MEWS, at="2026-08-31T10:00")
     assert body["can_park"] is True
     assert "bank holiday" in body["reason"].lower()
-    body = ask(api, ELIZABETH_MEWS, at="2026-12-28T10:00")
+    body = ask(ELIZABETH_MEWS, at="2026-12-28T10:00")
     assert "bank holiday" in body["reason"].lower()
 
 

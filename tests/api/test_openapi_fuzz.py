@@ -15,6 +15,18 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from .support import BEDFORD_ROW, ELIZABETH_MEWS, GRAFTON_WAY, ROYAL_COLLEGE_STREET
+
+OPERATIONS = [  # every documented operation (all are GET)
+    "/v1/can-i-park",
+    "/v1/bays",
+    "/v1/bays/{source}/{ref}",
+    "/v1/bays/{source}/{ref}/schedule",
+    "/v1/zones",
+    "/v1/zones/{code}",
+    "/v1/sources",
+]
+
 
 @pytest.fixture(scope="module")
 def api_schema(loaded_db_url, live_server):
@@ -27,15 +39,7 @@ def test_openapi_document_validates(api):
     spec = api.get("/openapi.json").get_json()
     validate(spec)
     paths = spec["paths"]
-    for path in (
-        "/v1/can-i-park",
-        "/v1/bays",
-        "/v1/bays/{source}/{ref}",
-        "/v1/bays/{source}/{ref}/schedule",
-        "/v1/zones",
-        "/v1/zones/{code}",
-        "/v1/sources",
-    ):
+    for path in OPERATIONS:
         assert "get" in paths[path], path
         responses = paths[path]["get"]["responses"]
         assert "200" in responses and "400" in responses
@@ -52,10 +56,7 @@ CODES = ["CA-F", "caf", "CA-B", "CA-D", "CA-G", "CA-X"]
 CAMDEN_LAT = st.floats(51.513, 51.571)
 CAMDEN_LON = st.floats(-0.2135, -0.1053)
 BAY_POINTS = [  # points on bays of the bundled file: a resident bay, a paid bay, two bays at one point, a taxi rank
-    (51.54637465, -0.16208376),
-    (51.51911819230162, -0.114817817449271),
-    (51.536533, -0.134474),
-    (51.523897, -0.137055),
+    (spot.lat, spot.lon) for spot in (ELIZABETH_MEWS, BEDFORD_ROW, ROYAL_COLLEGE_STREET, GRAFTON_WAY)
 ]
 
 
@@ -92,17 +93,6 @@ def steer(path: str, case, data) -> None:
         case.path_parameters = {"source": "camden", "ref": data.draw(st.sampled_from(REFS))}
     elif path == "/v1/zones/{code}":
         case.path_parameters = {"code": data.draw(st.sampled_from(CODES))}
-
-
-OPERATIONS = [
-    "/v1/can-i-park",
-    "/v1/bays",
-    "/v1/bays/{source}/{ref}",
-    "/v1/bays/{source}/{ref}/schedule",
-    "/v1/zones",
-    "/v1/zones/{code}",
-    "/v1/sources",
-]
 
 
 @pytest.mark.parametrize("path", OPERATIONS)

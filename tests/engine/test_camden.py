@@ -9,14 +9,11 @@ import pytest
 from parking_api.engine.camden import (
     CAMDEN,
     CAMDEN_BAY_TYPES,
-    PRIORITY_CONCESSION,
     UnknownRestrictionType,
     build_bay_regulation,
     build_bay_regulation_from_row,
     build_zone_default,
-    in_green_badge_area,
     normalise_restriction_type,
-    zone_codes,
 )
 from parking_api.engine.model import (
     ALL_DAY,
@@ -27,6 +24,7 @@ from parking_api.engine.model import (
     regulation_to_json,
 )
 from parking_api.engine.parse import ParseError
+from parking_api.engine.uk import PRIORITY_CONCESSION, in_green_badge_area, zone_codes
 
 # The table in the shared notes, column "enforced on bank holidays", as the council's page lists it.
 NOT_ENFORCED_ON_BANK_HOLIDAYS = {

@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 
 from parking_api.engine.camden import CAMDEN, CAMDEN_BAY_TYPES
-from parking_api.engine.evaluate import (
-    Answer,
-    Change,
-    NonexistentLocalTime,
-    evaluate,
-    localize,
-    timeline,
-)
+from parking_api.engine.clock import NonexistentLocalTime, localize
+from parking_api.engine.evaluate import Answer, evaluate
 from parking_api.engine.model import (
     Activity,
     Authority,
@@ -30,6 +24,7 @@ from parking_api.engine.model import (
     TimeSpan,
     UserClass,
 )
+from parking_api.engine.timeline import Change, timeline
 
 from .support import bay, driver, t, zone_default
 

@@ -11,9 +11,6 @@ from parking_api.engine.model import ALL_DAY, ALL_DAYS, HolidayMode, Tariff, Tim
 from parking_api.engine.parse import (
     Duration,
     ParseError,
-    format_days,
-    format_duration,
-    format_spans,
     parse_duration,
     parse_permits,
     parse_tariff,
@@ -178,15 +175,6 @@ def test_parse_window() -> None:
     assert parse_window("00:00-23:59") == ALL_DAY
     with pytest.raises(ParseError):
         parse_window("mon-fri 08:30-18:30, sat 09:30-13:30")
-
-
-def test_formatting_for_drivers() -> None:
-    assert format_spans(parse_times("mon-fri 08:30-18:30, sat 09:30-13:30")) == "Mon–Fri 08:30–18:30, Sat 09:30–13:30"
-    assert format_spans(parse_times("at any time")) == "at any time"
-    assert format_days(frozenset({5, 6, 0})) == "Sat–Mon"
-    assert format_days(frozenset({0, 2, 4})) == "Mon, Wed, Fri"
-    assert format_duration(90) == "1 hour 30 minutes"
-    assert format_duration(120) == "2 hours"
 
 
 def test_every_distinct_value_in_the_real_camden_bays_parses(camden_bays: list[dict]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from parking_api.app import create_app
+from parking_api.settings import Settings
 from parking_api.store.db import get_engine
 
 
 def test_request_connections_have_a_statement_timeout(test_db_url):
-    app = create_app({"DATABASE_URL": test_db_url, "REQUEST_STATEMENT_TIMEOUT_MS": 1234})
+    app = create_app(Settings(database_url=test_db_url, statement_timeout_ms=1234))
     with app.app_context():
         engine = get_engine()
         try:
@@ -21,7 +22,7 @@ def test_request_connections_have_a_statement_timeout(test_db_url):
 
 
 def test_one_engine_per_app(test_db_url):
-    app = create_app({"DATABASE_URL": test_db_url})
+    app = create_app(Settings(database_url=test_db_url))
     with app.app_context():
         first = get_engine()
         assert get_engine() is first
@@ -33,7 +34,7 @@ def test_database_errors_never_echo_parameters(test_db_url):
     import pytest
     from sqlalchemy.exc import DBAPIError
 
-    app = create_app({"DATABASE_URL": test_db_url})
+    app = create_app(Settings(database_url=test_db_url))
     with app.app_context():
         engine = get_engine()
         try:

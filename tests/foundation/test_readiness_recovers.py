@@ -6,21 +6,18 @@ Runs on a throwaway cluster of its own (never the shared test cluster), started 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from parking_api.app import create_app
+from parking_api.settings import Settings
 from parking_api.store import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,18 +32,10 @@ def _localdb(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture
-def throwaway_cluster() -> Iterator[tuple[dict[str, str], str]]:
-    # Under /var/tmp rather than pytest's tmp_path: the server runs as an unprivileged user who must reach it.
-    base = tempfile.mkdtemp(prefix="parking-readyz-", dir="/var/tmp")
-    os.chmod(base, 0o755)
-    env = {**os.environ, "PARKING_PG_DIR": str(Path(base) / "cluster"), "PARKING_PG_PORT": "5491"}
-    env.pop("DATABASE_URL", None)
-    try:
-        _localdb(env, "start", "readyz")
-        yield env, _localdb(env, "url", "readyz")
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "clean"], env=env, capture_output=True, timeout=120)
-        shutil.rmtree(base, ignore_errors=True)
+def readyz_cluster(throwaway_cluster: dict[str, str]) -> tuple[dict[str, str], str]:
+    """A private cluster, started, with a database "readyz": its environment and the database's URL."""
+    _localdb(throwaway_cluster, "start", "readyz")
+    return throwaway_cluster, _localdb(throwaway_cluster, "url", "readyz")
 
 
 def _get(url: str) -> tuple[int, str, dict]:
@@ -68,10 +57,10 @@ def _poll_status(url: str, wanted: int, attempts: int = 100) -> int:
     return status
 
 
-def test_readyz_follows_the_database(throwaway_cluster):
-    env, url = throwaway_cluster
+def test_readyz_follows_the_database(readyz_cluster):
+    env, url = readyz_cluster
     migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url})
+    app = create_app(Settings(database_url=url))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ from loaders import _camden
 from loaders.base import LoadOptions
 from parking_api.engine.camden import build_bay_regulation
 from parking_api.engine.model import UserClass
+from parking_api.settings import Settings
 
 
 def _concession_classes(zone: str, monkeypatch, configured: str | None) -> set[UserClass]:
@@ -13,7 +14,8 @@ def _concession_classes(zone: str, monkeypatch, configured: str | None) -> set[U
         monkeypatch.delenv("PARKING_GREEN_BADGE_ZONES", raising=False)
     else:
         monkeypatch.setenv("PARKING_GREEN_BADGE_ZONES", configured)
-    authority = _camden.authority(LoadOptions(source="camden"))
+    settings = Settings.from_environment()  # as `parking load` reads them, once, and passes them to the loaders
+    authority = _camden.authority(LoadOptions(source="camden", green_badge_zones=settings.green_badge_zones))
     regulation = build_bay_regulation(
         "resident permit holders only", "mon-fri 08:30-18:30", "N/A", "N/A", zone, zone, authority
     )

@@ -41,7 +41,7 @@ def _unzip(tmp_path: Path, name: str) -> Path:
 @pytest.mark.parametrize(
     ("name", "source", "options", "read", "places", "rejected", "partial"), FEEDS, ids=[f[1] for f in FEEDS]
 )
-def test_feed_loads_end_to_end(committed_db_url: str, tmp_path: Path, name: str, source: str,
+def test_feed_loads_end_to_end(committed_db_url: str, committed_db: Db, tmp_path: Path, name: str, source: str,
                                options: dict[str, Any], read: int, places: int, rejected: int,
                                partial: int) -> None:  # fmt: skip
     path = _unzip(tmp_path, name)
@@ -50,60 +50,56 @@ def test_feed_loads_end_to_end(committed_db_url: str, tmp_path: Path, name: str,
     assert (report.read, report.loaded, report.rejected, report.rejected_regulations) == (
         read, read - rejected, rejected, partial,
     )  # fmt: skip
-    db = Db(committed_db_url)
-    try:
-        live = db.rows(
-            "SELECT p.ref, p.category, p.geom_quality, ST_SRID(p.geom) AS srid, r.definition"
-            " FROM places p JOIN sources s ON s.id = p.source_id JOIN regulations r ON r.id = p.regulation_id"
-            " WHERE s.name = :source AND p.retired_at IS NULL",
-            source=source,
-        )
-        assert len(live) == places
-        expected = curblr.convert(path, LoadOptions(source=source, **options))
-        assert {row["ref"] for row in live} == {p.ref for p in expected.places}
-        assert all(row["srid"] == 4326 and row["geom_quality"] == "line" for row in live)
-        stored = db.rows("SELECT timezone, holidays, publisher FROM sources WHERE name = :source", source=source)[0]
-        assert stored["timezone"] == expected.meta.timezone
-        assert stored["holidays"] == expected.meta.holidays
-        rejects = db.scalar("SELECT count(*) FROM load_rejects WHERE run_id = :run", run=report.run_id)
-        assert rejects == rejected + partial
-    finally:
-        db.dispose()
+    live = committed_db.rows(
+        "SELECT p.ref, p.category, p.geom_quality, ST_SRID(p.geom) AS srid, r.definition"
+        " FROM places p JOIN sources s ON s.id = p.source_id JOIN regulations r ON r.id = p.regulation_id"
+        " WHERE s.name = :source AND p.retired_at IS NULL",
+        source=source,
+    )
+    assert len(live) == places
+    expected = curblr.convert(path, LoadOptions(source=source, **options))
+    assert {row["ref"] for row in live} == {p.ref for p in expected.places}
+    assert all(row["srid"] == 4326 and row["geom_quality"] == "line" for row in live)
+    stored = committed_db.rows(
+        "SELECT timezone, holidays, publisher FROM sources WHERE name = :source", source=source
+    )[0]
+    assert stored["timezone"] == expected.meta.timezone
+    assert stored["holidays"] == expected.meta.holidays
+    rejects = committed_db.scalar("SELECT count(*) FROM load_rejects WHERE run_id = :run", run=report.run_id)
+    assert rejects == rejected + partial
 
 
-def test_austin_rules_round_trip_through_the_database(committed_db_url: str, tmp_path: Path) -> None:
+def test_austin_rules_round_trip_through_the_database(
+    committed_db_url: str, committed_db: Db, tmp_path: Path
+) -> None:
     path = _unzip(tmp_path, "austin_2020-11.curblr.json.gz")
     report = run_load(committed_db_url, "curblr", str(path), source="austin-again")
     assert report.status == "succeeded"
     expected = {p.ref: p.regulation for p in curblr.convert(path, LoadOptions()).places}
-    db = Db(committed_db_url)
-    try:
-        rows = db.rows(
-            "SELECT p.ref, r.definition FROM places p JOIN sources s ON s.id = p.source_id"
-            " JOIN regulations r ON r.id = p.regulation_id WHERE s.name = 'austin-again'"
-        )
-    finally:
-        db.dispose()
+    rows = committed_db.rows(
+        "SELECT p.ref, r.definition FROM places p JOIN sources s ON s.id = p.source_id"
+        " JOIN regulations r ON r.id = p.regulation_id WHERE s.name = 'austin-again'"
+    )
     from parking_api.engine.model import regulation_from_json
 
     assert {r["ref"]: regulation_from_json(r["definition"]) for r in rows} == expected
 
 
-def test_missing_time_zone_is_a_usage_error_before_anything_changes(committed_db_url: str, tmp_path: Path) -> None:
+def test_missing_time_zone_is_a_usage_error_before_anything_changes(
+    committed_db_url: str, committed_db: Db, tmp_path: Path
+) -> None:
     from loaders.base import UsageError
 
     path = _unzip(tmp_path, "montreal_parco_saint-laurent.curblr.json.gz")
-    db = Db(committed_db_url)
-    try:
-        before = db.scalar("SELECT count(*) FROM places")
-        with pytest.raises(UsageError, match="--timezone"):
-            run_load(committed_db_url, "curblr", str(path), source="montreal-no-tz")
-        assert db.scalar("SELECT count(*) FROM places") == before
-    finally:
-        db.dispose()
+    before = committed_db.scalar("SELECT count(*) FROM places")
+    with pytest.raises(UsageError, match="--timezone"):
+        run_load(committed_db_url, "curblr", str(path), source="montreal-no-tz")
+    assert committed_db.scalar("SELECT count(*) FROM places") == before
 
 
-def test_rejected_regulations_are_stored_with_their_reason(committed_db_url: str, tmp_path: Path) -> None:
+def test_rejected_regulations_are_stored_with_their_reason(
+    committed_db_url: str, committed_db: Db, tmp_path: Path
+) -> None:
     doc = {
         "type": "FeatureCollection",
         "manifest": {"timeZone": "America/Chicago", "priorityHierarchy": ["no standing", "parking"]},
@@ -138,25 +134,23 @@ def test_rejected_regulations_are_stored_with_their_reason(committed_db_url: str
     assert (report.status, report.read, report.loaded, report.rejected, report.rejected_regulations) == (
         "succeeded", 2, 1, 1, 1,
     )  # fmt: skip
-    db = Db(committed_db_url)
-    try:
-        rows = db.rows(
-            "SELECT row_number, field, reason FROM load_rejects WHERE run_id = :run ORDER BY row_number, id",
-            run=report.run_id,
-        )
-        assert [(r["row_number"], r["field"]) for r in rows] == [
-            (1, "regulations[1].timeSpans[0].daysOfWeek.days"),
-            (2, "regulations[0].rule"),
-        ]
-        assert "days is empty" in rows[0]["reason"] and "no rule" in rows[1]["reason"]
-        assert db.scalar(
-            "SELECT ref FROM places p JOIN sources s ON s.id = p.source_id WHERE s.name = 'partly-bad'"
-        ) == ("r1:left:0-12.5")
-    finally:
-        db.dispose()
+    rows = committed_db.rows(
+        "SELECT row_number, field, reason FROM load_rejects WHERE run_id = :run ORDER BY row_number, id",
+        run=report.run_id,
+    )
+    assert [(r["row_number"], r["field"]) for r in rows] == [
+        (1, "regulations[1].timeSpans[0].daysOfWeek.days"),
+        (2, "regulations[0].rule"),
+    ]
+    assert "days is empty" in rows[0]["reason"] and "no rule" in rows[1]["reason"]
+    assert committed_db.scalar(
+        "SELECT ref FROM places p JOIN sources s ON s.id = p.source_id WHERE s.name = 'partly-bad'"
+    ) == ("r1:left:0-12.5")
 
 
-def test_features_without_a_usable_regulation_count_under_one_reason(committed_db_url: str, tmp_path: Path) -> None:
+def test_features_without_a_usable_regulation_count_under_one_reason(
+    committed_db_url: str, committed_db: Db, tmp_path: Path
+) -> None:
     # Outremont: 29 features whose only regulation has no rule (read off the file); the one at feature 866 is also a
     # zero-length line (shstLocationStart = shstLocationEnd = 185) and is rejected for that first.
     path = _unzip(tmp_path, "mtl-subset-segment-outremont.curblr.json.gz")
@@ -165,14 +159,10 @@ def test_features_without_a_usable_regulation_count_under_one_reason(committed_d
     assert report.status == "succeeded", report.error
     assert (report.read, report.loaded, report.rejected) == (1407, 1378, 29)
     assert report.rejected_by_reason == {"no usable regulation": 28, "the line has no length": 1}
-    db = Db(committed_db_url)
-    try:
-        rejects = db.rows(
-            "SELECT row_number, field, reason FROM load_rejects WHERE run_id = :run ORDER BY row_number",
-            run=report.run_id,
-        )
-    finally:
-        db.dispose()
+    rejects = committed_db.rows(
+        "SELECT row_number, field, reason FROM load_rejects WHERE run_id = :run ORDER BY row_number",
+        run=report.run_id,
+    )
     rows = [r["row_number"] for r in rejects]
     assert rows[:4] == [96, 146, 205, 206] and rows[-1] == 1373 and len(rows) == 29
     by_row = {r["row_number"]: r for r in rejects}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from loader_testlib import BAYS_2020, CSV_2023, Db, bays_2020, csv_rows, write_csv
+from loader_testlib import BAYS_2020, CSV_2023, bays_2020, csv_rows, write_csv
 
 from loaders.runner import run_load
 from parking_api.engine.camden import CAMDEN, build_bay_regulation
@@ -20,11 +20,9 @@ ATTRIBUTION = (
 
 
 @pytest.fixture(scope="module")
-def loaded(committed_db_url):
+def loaded(committed_db_url, committed_db):
     report = run_load(committed_db_url, "camden-bays", str(BAYS_2020))
-    db = Db(committed_db_url)
-    yield report, db, committed_db_url
-    db.dispose()
+    return report, committed_db, committed_db_url
 
 
 def _has_wkt(row: dict) -> bool:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 import shapely
-from loader_testlib import BAYS_2020, CPZ, Db, write_json
+from loader_testlib import BAYS_2020, CPZ, write_json
 
 from loaders.runner import run_load
 
@@ -17,11 +17,9 @@ def features() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def loaded(committed_db_url):
+def loaded(committed_db_url, committed_db):
     report = run_load(committed_db_url, "camden-cpz", str(CPZ))
-    db = Db(committed_db_url)
-    yield report, db
-    db.dispose()
+    return report, committed_db
 
 
 def test_53_polygons_make_one_row_per_identifier(loaded):

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loaders import _io
+from loaders import files
 from loaders._camden import parse_last_uploaded
 from loaders.base import StructuralError
 from loaders.camden_bays import clean_line_wkt, normalise_name, search_radius
-from loaders.runner import reason_key
+from loaders.report import reason_key
 from loaders.suspensions import TimeError, parse_time
 
 LONDON = ZoneInfo("Europe/London")
@@ -20,9 +20,9 @@ LONDON = ZoneInfo("Europe/London")
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1 << 20])
 def test_json_array_is_streamed_across_chunk_boundaries(monkeypatch, chunk):
-    monkeypatch.setattr(_io, "_CHUNK", chunk)
+    monkeypatch.setattr(files, "_CHUNK", chunk)
     text = ' [ {"a": "x,]}"}, {"b": [1, 2, {"c": null}]} ,\n{"n": 12345.5}, 7, "s"]\n '
-    assert list(_io.iter_json_array(io.StringIO(text))) == [
+    assert list(files.iter_json_array(io.StringIO(text))) == [
         {"a": "x,]}"},
         {"b": [1, 2, {"c": None}]},
         {"n": 12345.5},
@@ -44,16 +44,16 @@ def test_json_array_is_streamed_across_chunk_boundaries(monkeypatch, chunk):
     ],
 )
 def test_json_array_structural_faults(monkeypatch, text):
-    monkeypatch.setattr(_io, "_CHUNK", 4)
+    monkeypatch.setattr(files, "_CHUNK", 4)
     with pytest.raises(StructuralError):
-        list(_io.iter_json_array(io.StringIO(text)))
+        list(files.iter_json_array(io.StringIO(text)))
 
 
 def test_csv_short_row_is_a_row_error_but_a_truncated_final_record_fails_the_file(tmp_path):
     good = tmp_path / "good.csv"
     good.write_text('a,b,c\n1,2,3\n4,5\n"6",7,8\n', encoding="utf-8")
     with open(good, encoding="utf-8", newline="") as fh:
-        rows = list(_io.csv_records(fh, str(good), lambda header: header))
+        rows = list(files.csv_records(fh, str(good), lambda header: header))
     assert [(n, rec) for n, rec, _ in rows] == [
         (1, {"a": "1", "b": "2", "c": "3"}),
         (2, None),
@@ -63,18 +63,18 @@ def test_csv_short_row_is_a_row_error_but_a_truncated_final_record_fails_the_fil
     truncated = tmp_path / "cut.csv"
     truncated.write_text("a,b,c\n1,2,3\n4,5", encoding="utf-8")
     with open(truncated, encoding="utf-8", newline="") as fh, pytest.raises(StructuralError, match="truncated"):
-        list(_io.iter_csv(fh, str(truncated)))
+        list(files.iter_csv(fh, str(truncated)))
     open_quote = tmp_path / "quote.csv"
     open_quote.write_text('a,b,c\n1,2,3\n4,5,"six', encoding="utf-8")
     with open(open_quote, encoding="utf-8", newline="") as fh, pytest.raises(StructuralError):
-        list(_io.iter_csv(fh, str(open_quote)))
+        list(files.iter_csv(fh, str(open_quote)))
 
 
 def test_bad_encoding_is_structural(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("a,b\nCaf\xe9,1\n".encode("latin-1"))
-    with pytest.raises(StructuralError, match="UTF-8"), _io.open_text(str(path), newline="") as fh:
-        list(_io.iter_csv(fh, str(path)))
+    with pytest.raises(StructuralError, match="UTF-8"), files.open_text(str(path), newline="") as fh:
+        list(files.iter_csv(fh, str(path)))
 
 
 def test_csv_title_case_names_become_the_api_names():
@@ -155,5 +155,5 @@ def test_progress_bar_only_when_stdout_and_stderr_are_terminals(monkeypatch, std
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", ci)
-    assert _io.progress_enabled(True) is shown
-    assert _io.progress_enabled(False) is False
+    assert files.progress_enabled(True) is shown
+    assert files.progress_enabled(False) is False

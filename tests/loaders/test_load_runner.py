@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from loader_testlib import BAYS_2020, CSV_2023, Db, bays_2020, write_json
+from loader_testlib import BAYS_2020, CSV_2023, bays_2020, write_json
 from sqlalchemy import create_engine, pool, text
 
 from loaders.base import UsageError
@@ -297,7 +297,7 @@ def test_load_from_a_url(fresh_db_url, db):
 # --- readers during a load ---------------------------------------------------------------------------------------
 
 
-def test_readers_see_old_or_new_data_never_a_mix(fresh_db_url, tmp_path):
+def test_readers_see_old_or_new_data_never_a_mix(fresh_db_url, db, tmp_path):
     rows = bays_2020()
     assert run_load(fresh_db_url, "camden-bays", str(BAYS_2020)).status == "succeeded"
     newer = [{**r, "road_name": "NEW " + r["road_name"]} for r in rows[:900]]
@@ -375,8 +375,4 @@ def test_readers_see_old_or_new_data_never_a_mix(fresh_db_url, tmp_path):
     assert not errors, errors
     assert seen, "the background reader ran"
     assert set(seen) <= {old_state, new_state}
-    db = Db(fresh_db_url)
-    try:
-        assert db.scalar("SELECT count(*) FROM places WHERE retired_at IS NULL") == 900
-    finally:
-        db.dispose()
+    assert db.scalar("SELECT count(*) FROM places WHERE retired_at IS NULL") == 900

@@ -14,14 +14,15 @@ from loader_testlib import BAYS_2020
 
 from loaders import mapped
 from loaders.base import LoadOptions, StructuralError, UsageError
-from loaders.runner import reason_key
-from parking_api.engine.camden import PRIORITY_CONCESSION, build_bay_regulation_from_row
+from loaders.report import reason_key
+from parking_api.engine.camden import build_bay_regulation_from_row
 from parking_api.engine.model import Activity, HolidayMode, UserClass
+from parking_api.engine.uk import PRIORITY_CONCESSION
 
 DATA = Path(__file__).parent / "data" / "mapped_islington"
 GEOJSON = DATA / "islington_bays.geojson"
 CSV = DATA / "islington_bays.csv"
-CAMDEN_MAPPING = Path(mapped.__file__).parent / "mappings" / "camden.toml"
+CAMDEN_MAPPING = Path(mapped.__file__).parents[1] / "mappings" / "camden.toml"
 
 
 def islington(**options: Any):

@@ -5,16 +5,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from parking_api.api.v1 import http
-from parking_api.api.v1.schemas import (
-    BayArgs,
-    BayDetailResponse,
-    BaysArgs,
-    BaysResponse,
-    ScheduleArgs,
-    ScheduleResponse,
-)
-from parking_api.services import parking
+from parking_api.api.v1 import bodies, http
+from parking_api.api.v1.args import BayArgs, BaysArgs, ScheduleArgs
+from parking_api.api.v1.schemas import BayDetailResponse, BaysResponse, ScheduleResponse
+from parking_api.services.bay import bay, schedule
+from parking_api.services.bays import bays_near
 
 blueprint = http.make_blueprint(
     "bays", __name__, description="Bays near a point, one bay's rules, and its week.", not_found=True
@@ -33,7 +28,8 @@ class Bays(MethodView):
         and `numberReturned` as in OGC API - Features.
         """
         return http.driver_answer(
-            parking.bays,
+            bays_near,
+            bodies.bays_near,
             args,
             lat=args["lat"],
             lon=args["lon"],
@@ -54,7 +50,7 @@ class Bay(MethodView):
         A GeoJSON Feature: the bay's canonical rules in words (who, when, max stay, payment, tariffs), its current
         and future suspensions, and its status at `at` for the driver. 404 when unknown or retired.
         """
-        return http.driver_answer(parking.bay, args, personal=False, source=source, ref=ref, at=args.get("at"))
+        return http.driver_answer(bay, bodies.bay, args, personal=False, source=source, ref=ref, at=args.get("at"))
 
 
 @blueprint.route("/bays/<string:source>/<string:ref>/schedule")
@@ -68,11 +64,12 @@ class BaySchedule(MethodView):
         later, at most 31 days), with ISO 8601 local offsets.
         """
         return http.driver_answer(
-            parking.schedule,
+            schedule,
+            bodies.schedule,
             args,
             personal=False,
             source=source,
             ref=ref,
-            start_raw=args.get("from_"),
-            end_raw=args.get("to"),
+            start=args.get("from_"),
+            end=args.get("to"),
         )

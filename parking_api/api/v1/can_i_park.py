@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from parking_api.api.v1 import http
-from parking_api.api.v1.schemas import CanIParkArgs, CanIParkResponse
-from parking_api.services import parking
+from parking_api.api.v1 import bodies, http
+from parking_api.api.v1.args import CanIParkArgs
+from parking_api.api.v1.schemas import CanIParkResponse
+from parking_api.services.can_i_park import can_i_park
 
 blueprint = http.make_blueprint(
     "can-i-park", __name__, description="Can I park here now, and until when? For a position, a time and a driver."
@@ -29,7 +30,8 @@ class CanIPark(MethodView):
         Never log or cache the position: responses are `Cache-Control: private` and expire at the next change.
         """
         return http.driver_answer(
-            parking.can_i_park,
+            can_i_park,
+            bodies.can_i_park,
             args,
             lat=args["lat"],
             lon=args["lon"],

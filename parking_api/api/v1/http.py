@@ -1,17 +1,19 @@
 """What every v1 endpoint shares at the HTTP level: JSON responses, ETag / If-None-Match, Cache-Control, the
-problem-details documentation, and the per-app regulation cache and settings."""
+problem-details documentation, the per-app regulation cache, and the service context and driver of a request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api, Blueprint
 
-from parking_api.services import parking
-from parking_api.services.parking import DriverParams, Result, Settings
+from parking_api.api import current_settings
+from parking_api.engine.model import Activity, Badge, Driver, Fuel, Vehicle, normalise_permit
+from parking_api.services import context as service_context
+from parking_api.services.context import Context
 from parking_api.services.regulations import RegulationCache
 from parking_api.store.db import get_session
 
@@ -21,6 +23,20 @@ STATIC_MAX_AGE = 60
 
 PROBLEM_RESPONSE = "PROBLEM"
 _CACHE_KEY = "v1_regulation_cache"
+
+
+class Fresh(Protocol):
+    """What a driver answer says about its own freshness: ``changes`` are the instants at which some part of it
+    stops being true; ``live`` says whether it answers for "now" (otherwise it only changes with the data)."""
+
+    @property
+    def changes(self) -> list[datetime]: ...
+
+    @property
+    def live(self) -> bool: ...
+
+
+Answered = TypeVar("Answered", bound=Fresh)
 
 
 def register_spec(api: Api) -> None:
@@ -63,14 +79,6 @@ def make_blueprint(name: str, import_name: str, *, description: str, not_found: 
     return blp
 
 
-def settings() -> Settings:
-    config = current_app.config
-    return Settings(
-        horizon_days=int(config.get("HORIZON_DAYS", 7)),
-        green_badge_zones=tuple(config.get("GREEN_BADGE_ZONES", ("CA-C", "CA-D", "CA-E"))),
-    )
-
-
 def regulation_cache(app: Flask | None = None) -> RegulationCache:
     app = app or current_app
     cache = app.extensions.get(_CACHE_KEY)
@@ -79,40 +87,59 @@ def regulation_cache(app: Flask | None = None) -> RegulationCache:
     return cache
 
 
-def driver_params(args: dict[str, Any]) -> DriverParams:
-    return DriverParams(
-        permits=tuple(args.get("permit") or ()),
-        badge=args.get("badge"),
-        vehicle=args.get("vehicle") or "car",
-        fuel=args.get("fuel"),
-        activity=args.get("activity") or "park",
+def request_context() -> Context:
+    """The request's context for a service: session, regulation cache, settings and one "now" (which the caching
+    headers share)."""
+    return Context(get_session(), regulation_cache(), current_settings(), now=service_context.utcnow())
+
+
+def driver(args: dict[str, Any]) -> Driver:
+    """The driver the query parameters describe (validated by :class:`.schemas.DriverArgs`)."""
+    return Driver(
+        permits=frozenset(normalise_permit(p) for p in args.get("permit") or () if p.strip()),
+        badge=Badge(args["badge"]) if args.get("badge") else None,
+        vehicle=Vehicle(args.get("vehicle") or "car"),
+        fuel=Fuel(args["fuel"]) if args.get("fuel") else None,
+        activity=Activity(args.get("activity") or "park"),
     )
 
 
 def driver_answer(
-    service: Callable[..., Result], args: dict[str, Any], *, personal: bool = True, **params: Any
+    ask: Callable[..., Answered],
+    present: Callable[[Answered], dict[str, Any]],
+    args: dict[str, Any],
+    *,
+    personal: bool = True,
+    **params: Any,
 ) -> Response:
-    """Call a driver question of :mod:`parking_api.services.parking` the way every such endpoint does (session,
-    regulation cache, settings, the driver from ``args`` and one ``now`` shared with the caching headers)."""
-    now = parking.utcnow()
-    result = service(
-        get_session(), regulation_cache(), settings(), **params, driver_params=driver_params(args), now=now
-    )
-    return json_response(result, now=now, personal=personal)
+    """Ask a driver question of :mod:`parking_api.services` the way every such endpoint does (the request's
+    context, the driver from ``args``), present the answer and keep it cached no longer than it stays true."""
+    context = request_context()
+    result = ask(context, driver=driver(args), **params)
+    return json_response(present(result), now=context.now, changes=result.changes, live=result.live, personal=personal)
 
 
-def ttl_seconds(result: Result, now: datetime) -> int:
+def ttl_seconds(changes: Iterable[datetime], *, live: bool, now: datetime) -> int:
     """How long the body stays true: up to :data:`MAX_AGE`, never past the next change of a live answer."""
-    if not result.live:
+    if not live:
         return MAX_AGE
-    ahead = [(t - now).total_seconds() for t in result.changes if t is not None]
+    ahead = [(t - now).total_seconds() for t in changes if t is not None]
     ahead = [s for s in ahead if s > 0]
     return int(min([MAX_AGE, *ahead]))
 
 
-def json_response(result: Result, *, now: datetime, personal: bool = True) -> Response:
-    response = current_app.json.response(result.body)
-    ttl = ttl_seconds(result, now)
+def json_response(
+    body: dict[str, Any],
+    *,
+    now: datetime,
+    changes: Iterable[datetime] = (),
+    live: bool = False,
+    personal: bool = True,
+) -> Response:
+    """``body`` with a ``Cache-Control`` that never outlives it: ``changes`` are the instants at which some part of
+    it stops being true; ``live`` says whether it answers for "now" (otherwise it only changes with the data)."""
+    response = current_app.json.response(body)
+    ttl = ttl_seconds(changes, live=live, now=now)
     if ttl < IMMINENT:
         response.headers["Cache-Control"] = "no-store"
     else:

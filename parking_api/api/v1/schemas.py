@@ -1,23 +1,14 @@
-"""Marshmallow schemas of the v1 API: the query parameters (validated by webargs, 400 on error) and the responses.
+"""Marshmallow schemas of the v1 responses (the query parameters are in :mod:`.args`).
 
-Responses are built by the service layer as plain JSON-ready dicts; the response schemas here document them in
+Responses are shaped by :mod:`.bodies` as plain JSON-ready dicts; the schemas here document them in
 ``/openapi.json`` precisely enough for a fuzzer to check every body against its schema (nullable fields say so).
 Every instant is ISO 8601 with the authority's local offset; money is ``{"amount": "5.70", "currency": "GBP"}``.
 """
 
 from __future__ import annotations
 
-import re
-from typing import ClassVar
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
-
-PERMIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,31}$"
-VEHICLES = ("car", "motorcycle", "goods", "bus", "taxi")
-FUELS = ("petrol", "diesel", "electric")
-BADGES = ("blue", "green")
-ACTIVITIES = ("park", "load")
-MAX_STAY_MINUTES = 7 * 24 * 60
 GEOMETRY_TYPES = (
     "Point",
     "MultiPoint",
@@ -28,132 +19,9 @@ GEOMETRY_TYPES = (
     "GeometryCollection",
 )
 
-CAMDEN_LAT = 51.5390
-CAMDEN_LON = -0.1426
-
 
 def _instant(description: str, **kwargs) -> fields.DateTime:
     return fields.DateTime(metadata={"description": description}, **kwargs)
-
-
-# --- query parameters -------------------------------------------------------------------------------------------
-
-_PERMIT_RE = re.compile(PERMIT_PATTERN)
-
-
-def _valid_permits(tokens: list[str]) -> None:
-    """Checked on the whole list, so that an error names the parameter ``permit`` (not ``permit.0``)."""
-    for token in tokens:
-        if not _PERMIT_RE.fullmatch(token):
-            raise ValidationError(f"{token[:40]!r} is not a permit token: 1-32 letters, digits, '-' or '_'")
-
-
-class _Args(Schema):
-    """Query parameters. Endpoints load them with ``unknown=RAISE``: a misspelt parameter is a 400 that names it,
-    not a silently different answer."""
-
-    error_messages: ClassVar[dict[str, str]] = {
-        "unknown": "unknown parameter: see /openapi.json for this endpoint's parameters"
-    }
-
-    class Meta:
-        unknown = RAISE
-
-
-class PointArgs(_Args):
-    lat = fields.Float(
-        required=True,
-        validate=validate.Range(-90, 90),
-        metadata={"description": "Latitude (WGS84), -90 to 90.", "example": CAMDEN_LAT},
-    )
-    lon = fields.Float(
-        required=True,
-        validate=validate.Range(-180, 180),
-        metadata={"description": "Longitude (WGS84), -180 to 180.", "example": CAMDEN_LON},
-    )
-
-
-class DriverArgs(_Args):
-    permit = fields.List(
-        fields.String(metadata={"pattern": PERMIT_PATTERN}),
-        load_default=list,
-        validate=[validate.Length(max=20, error="at most 20 permits"), _valid_permits],
-        metadata={
-            "description": "Permits held (repeatable): zone codes such as `CA-B` (`CAB`, `ca_b` accepted) or scheme "
-            "codes such as `BUSA`, `TRADER`."
-        },
-    )
-    badge = fields.String(
-        validate=validate.OneOf(BADGES),
-        metadata={"description": "Disabled badge held: `blue` or `green` (Camden's green badge implies a blue one)."},
-    )
-    vehicle = fields.String(load_default="car", validate=validate.OneOf(VEHICLES))
-    fuel = fields.String(
-        validate=validate.OneOf(FUELS),
-        metadata={"description": "Fuel, for the tariff (petrol and electric pay the non-diesel rate)."},
-    )
-    activity = fields.String(
-        load_default="park",
-        validate=validate.OneOf(ACTIVITIES),
-        metadata={"description": "`park` or `load` (loading and unloading)."},
-    )
-
-
-_AT_DESCRIPTION = (
-    "The instant to answer for, ISO 8601. With an offset or `Z` it is that instant; without one it is read in the "
-    "authority's local time zone (the first occurrence in the autumn fold; a time in the spring gap is an error). "
-    "Default: now."
-)
-
-
-class CanIParkArgs(PointArgs, DriverArgs):
-    at = fields.String(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
-    accuracy = fields.Float(
-        load_default=10.0,
-        validate=validate.Range(0, 100),
-        metadata={"description": "GPS uncertainty in metres, 0 to 100 (default 10)."},
-    )
-    stay = fields.Integer(
-        validate=validate.Range(1, MAX_STAY_MINUTES),
-        metadata={"description": f"Intended stay in minutes, 1 to {MAX_STAY_MINUTES}."},
-    )
-
-
-class BaysArgs(PointArgs, DriverArgs):
-    at = fields.String(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
-    radius = fields.Float(
-        load_default=250.0,
-        validate=validate.Range(0, 2000),
-        metadata={"description": "Search radius in metres, 0 to 2000 (default 250)."},
-    )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500), metadata={"description": "1 to 500."})
-    offset = fields.Integer(
-        load_default=0, validate=validate.Range(0, 100_000), metadata={"description": "0 to 100000."}
-    )
-
-
-class BayArgs(DriverArgs):
-    at = fields.String(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
-
-
-class ScheduleArgs(DriverArgs):
-    from_ = fields.String(
-        data_key="from",
-        metadata={"description": "Start of the schedule, ISO 8601 (default now).", "format": "date-time"},
-    )
-    to = fields.String(
-        metadata={
-            "description": "End of the schedule, ISO 8601 (default from + 7 days; at most 31 days after from).",
-            "format": "date-time",
-        },
-    )
-
-
-class NoArgs(_Args):
-    pass
-
-
-# --- responses --------------------------------------------------------------------------------------------------
 
 
 class _Out(Schema):
@@ -224,8 +92,8 @@ class BaySchema(BayRefSchema):
 
 
 class _StatusFields(_Out):
-    """A place's status for the driver, as the service's ``_status`` builds it; put it before ``BayRefSchema`` in
-    the bases so that the bay's reference fields come first."""
+    """A place's status for the driver, as ``bodies._status`` builds it; put it before ``BayRefSchema`` in the bases
+    so that the bay's reference fields come first."""
 
     can_park = fields.Boolean(required=True)
     until = _instant("", required=True, allow_none=True)
@@ -235,13 +103,8 @@ class _StatusFields(_Out):
     reason = fields.String(required=True)
 
 
-class CandidateSchema(BayRefSchema):
-    can_park = fields.Boolean(required=True)
-    until = _instant("", required=True, allow_none=True)
-    allowed_from = _instant("", required=True, allow_none=True)
-    payment_required = fields.Boolean(required=True)
-    max_stay = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True)
+class CandidateSchema(_StatusFields, BayRefSchema):
+    pass
 
 
 class AlternativeSchema(BayRefSchema):

@@ -1,7 +1,9 @@
-"""Reading publisher files: local paths or URLs, UTF-8 text, streamed JSON arrays and strict CSV.
+"""Reading publisher files: local paths or URLs, UTF-8 text, streamed JSON arrays, whole JSON documents whose
+numbers keep their written text, and strict CSV.
 
-Everything here raises :class:`~loaders.base.StructuralError` for a fault of the file as a whole (bad encoding,
-unparseable JSON, a truncated final record); a bad row is the converter's business.
+Every converter reads its files through here, so a file fails the same way whatever its kind. Everything here raises
+:class:`~loaders.base.StructuralError` for a fault of the file as a whole (bad encoding, unparseable JSON, a truncated
+final record); a bad row is the converter's business.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -203,15 +206,22 @@ def load_json(fh: TextIO) -> Any:
 
 
 def iter_csv(
-    fh: TextIO, path: str, check_header: Callable[[list[str]], None] | None = None
+    fh: Iterable[str],
+    path: str,
+    check_header: Callable[[list[str]], None] | None = None,
+    *,
+    delimiter: str = ",",
+    ends_with_newline: bool | None = None,
 ) -> Iterator[tuple[int, list[str] | None, list[str]]]:
     """Yield ``(row_number, fields, raw_fields)`` for each data record of an RFC 4180 CSV file.
 
-    ``fields`` is None for a row whose field count differs from the header's (a row error). A short final record
-    with no line end, or an unterminated quoted field, is a truncated file: StructuralError. ``check_header`` gets
-    the header (stripped names) first and may raise StructuralError when it is not the expected format's.
+    ``fh`` is the open file (or its lines). ``fields`` is None for a row whose field count differs from the header's
+    (a row error). A short final record with no line end, or an unterminated quoted field, is a truncated file:
+    StructuralError. ``check_header`` gets the header (stripped names) first and may raise StructuralError when it is
+    not the expected format's. Whether the file ends with a line end is read from its last byte unless the caller,
+    having decoded the text itself (in an encoding whose line end is not one byte), says so in ``ends_with_newline``.
     """
-    reader = csv.reader(fh, strict=True)
+    reader = csv.reader(fh, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -238,7 +248,9 @@ def iter_csv(
     except csv.Error as exc:
         raise StructuralError(f"the CSV file is unreadable after record {number}: {exc}") from exc
     if pending is not None:
-        if len(pending) != width and not _ends_with_newline(path):
+        if ends_with_newline is None:
+            ends_with_newline = _ends_with_newline(path)
+        if len(pending) < width and not ends_with_newline:
             raise StructuralError(f"the CSV file is truncated: its final record ({number}) is incomplete")
         yield number, (pending if len(pending) == width else None), pending
 
@@ -270,3 +282,59 @@ def csv_line(fields: list[str], delimiter: str = ",") -> str:
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter, lineterminator="").writerow(fields)
     return out.getvalue()
+
+
+class _Number(float):
+    """A JSON number that remembers how the file wrote it (``4.90`` must stay ``4.90`` in a reference)."""
+
+    __slots__ = ("text",)
+
+    text: str
+
+
+def _parse_float(text: str) -> _Number:
+    number = _Number(text)
+    number.text = text
+    return number
+
+
+def read_text(path: str | Path, encoding: str) -> str:
+    """A whole file as text in ``encoding`` (a UTF-8 byte-order mark is skipped); unreadable → StructuralError."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise StructuralError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return raw.decode("utf-8-sig" if is_utf8(encoding) else encoding)
+    except UnicodeDecodeError as exc:
+        raise StructuralError(f"{path} is not {encoding} text (byte {exc.start})") from exc
+
+
+def is_utf8(encoding: str) -> bool:
+    return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+
+
+def read_json(path: str | Path, encoding: str = "UTF-8") -> Any:
+    """Read a whole JSON file, keeping each non-integer number's original text (see :func:`number_text`)."""
+    text = read_text(path, "UTF-8" if is_utf8(encoding) else encoding)
+    try:
+        return json.loads(text, parse_float=_parse_float)
+    except json.JSONDecodeError as exc:
+        raise StructuralError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise StructuralError(f"{path} is nested too deeply to read") from exc
+
+
+def number_text(value: Any) -> str | None:
+    """The text of a number as the file wrote it (``73`` → ``"73"``, ``4.9`` → ``"4.9"``), or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, _Number):
+        return value.text
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and abs(value) != float("inf") else None
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*", value):
+        return value.strip()
+    return None

@@ -1,0 +1,82 @@
+"""What a load did, as data (:class:`LoadReport`, also the ``--json`` output) and as the text report people read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class LoadReport:
+    """What a load did. ``read == loaded + rejected`` always holds."""
+
+    run_id: int | None
+    status: str  # "succeeded", "failed" or "dry_run"
+    source: str
+    kind: str
+    location: str
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    retired: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    flagged_by_reason: dict[str, int] = field(default_factory=dict)
+    rejected_regulations: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    elapsed_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: convert, stage, swap, commit
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status in ("succeeded", "dry_run")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["dry_run"] = self.status == "dry_run"
+        out["flagged"] = sum(self.flagged_by_reason.values())
+        out["rows_per_s"] = round(self.read / self.elapsed_s, 1) if self.elapsed_s > 0 else None
+        return out
+
+
+def reason_key(reason: str) -> str:
+    """The category of a reject reason, for counting: quoted values and everything after the first colon dropped.
+
+    ``cannot read maximum stay 'x': not a duration`` → ``cannot read maximum stay``.
+    """
+    text = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "", reason)
+    text = text.split(":", 1)[0]
+    return re.sub(r"\s+", " ", text).strip() or reason.strip()
+
+
+def format_report(report: LoadReport) -> str:
+    """The human-readable load report."""
+    lines = [
+        f"{report.kind} {report.location}",
+        f"  source {report.source}, run {report.run_id}: {report.status}"
+        + (f" ({report.error})" if report.error else ""),
+        f"  read      {report.read:>9,}",
+        f"  loaded    {report.loaded:>9,}"
+        + (
+            f"  (new {report.inserted:,}, changed {report.updated:,}, unchanged {report.unchanged:,})"
+            if report.loaded
+            else ""
+        ),
+        f"  rejected  {report.rejected:>9,}",
+    ]
+    for reason, n in sorted(report.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {n:>7,}  {reason}")
+    if report.rejected_regulations:
+        lines.append(f"  rejected regulations of loaded rows {report.rejected_regulations:,}")
+    lines.append(f"  flagged   {sum(report.flagged_by_reason.values()):>9,}")
+    for reason, n in sorted(report.flagged_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {n:>7,}  {reason}")
+    lines.append(f"  retired   {report.retired:>9,}")
+    if report.elapsed_s:
+        lines.append(f"  time      {report.elapsed_s:>9.1f} s")
+    if report.run_id is not None and (report.rejected or report.rejected_regulations):
+        lines.append(f"  see the rejects with: parking load rejects {report.run_id}")
+    return "\n".join(lines)

@@ -1,0 +1,168 @@
+"""The v1 query parameters: their schemas (validated by webargs; a bad value is a 400 naming the parameter) and
+the instants clients write (``at``, ``from``, ``to``), parsed here so that the services get typed values."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, ClassVar
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+PERMIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,31}$"
+VEHICLES = ("car", "motorcycle", "goods", "bus", "taxi")
+FUELS = ("petrol", "diesel", "electric")
+BADGES = ("blue", "green")
+ACTIVITIES = ("park", "load")
+MAX_STAY_MINUTES = 7 * 24 * 60
+CAMDEN_LAT = 51.5390
+CAMDEN_LON = -0.1426
+
+# A "+" the client did not percent-encode arrives as a space (form encoding): "…T19:00:00 01:00" means "+01:00".
+_SPACED_OFFSET = re.compile(r"^(\d{4}-?\d\d-?\d\d[T ]\d\d:?\d\d(?::?\d\d(?:[.,]\d+)?)?) (\d\d(?::?\d\d)?)$")
+
+MIN_YEAR = 1970
+MAX_YEAR = 2100
+_EXAMPLE = "e.g. 2026-03-02T10:00:00Z, 2026-03-02T10:00:00+00:00 or 2026-03-02T10:00 (local time)"
+_NOT_ISO = f"must be an ISO 8601 date-time, {_EXAMPLE}"
+
+
+class Instant(fields.String):
+    """An ISO 8601 date-time: aware when the client gave an offset or ``Z``, naive otherwise (the service reads a
+    naive one in the authority's local time, which only it knows). A positive offset whose ``+`` was not
+    percent-encoded (so that it arrived as a space) is read as the offset it was. Documented as a string of format
+    ``date-time``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        text = str(super()._deserialize(value, attr, data, **kwargs)).strip()
+        spaced = _SPACED_OFFSET.match(text)
+        if spaced:
+            text = f"{spaced.group(1)}+{spaced.group(2)}"
+        if not text or len(text) > 64 or "\x00" in text:
+            raise ValidationError(_NOT_ISO)
+        try:
+            instant = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
+        except ValueError:
+            raise ValidationError(_NOT_ISO) from None
+        if not MIN_YEAR <= instant.year <= MAX_YEAR:
+            raise ValidationError(f"must be between {MIN_YEAR} and {MAX_YEAR}")
+        return instant
+
+
+_PERMIT_RE = re.compile(PERMIT_PATTERN)
+
+
+def _valid_permits(tokens: list[str]) -> None:
+    """Checked on the whole list, so that an error names the parameter ``permit`` (not ``permit.0``)."""
+    for token in tokens:
+        if not _PERMIT_RE.fullmatch(token):
+            raise ValidationError(f"{token[:40]!r} is not a permit token: 1-32 letters, digits, '-' or '_'")
+
+
+class _Args(Schema):
+    """Query parameters. Endpoints load them with ``unknown=RAISE``: a misspelt parameter is a 400 that names it,
+    not a silently different answer."""
+
+    error_messages: ClassVar[dict[str, str]] = {
+        "unknown": "unknown parameter: see /openapi.json for this endpoint's parameters"
+    }
+
+    class Meta:
+        unknown = RAISE
+
+
+class PointArgs(_Args):
+    lat = fields.Float(
+        required=True,
+        validate=validate.Range(-90, 90),
+        metadata={"description": "Latitude (WGS84), -90 to 90.", "example": CAMDEN_LAT},
+    )
+    lon = fields.Float(
+        required=True,
+        validate=validate.Range(-180, 180),
+        metadata={"description": "Longitude (WGS84), -180 to 180.", "example": CAMDEN_LON},
+    )
+
+
+class DriverArgs(_Args):
+    permit = fields.List(
+        fields.String(metadata={"pattern": PERMIT_PATTERN}),
+        load_default=list,
+        validate=[validate.Length(max=20, error="at most 20 permits"), _valid_permits],
+        metadata={
+            "description": "Permits held (repeatable): zone codes such as `CA-B` (`CAB`, `ca_b` accepted) or scheme "
+            "codes such as `BUSA`, `TRADER`."
+        },
+    )
+    badge = fields.String(
+        validate=validate.OneOf(BADGES),
+        metadata={"description": "Disabled badge held: `blue` or `green` (Camden's green badge implies a blue one)."},
+    )
+    vehicle = fields.String(load_default="car", validate=validate.OneOf(VEHICLES))
+    fuel = fields.String(
+        validate=validate.OneOf(FUELS),
+        metadata={"description": "Fuel, for the tariff (petrol and electric pay the non-diesel rate)."},
+    )
+    activity = fields.String(
+        load_default="park",
+        validate=validate.OneOf(ACTIVITIES),
+        metadata={"description": "`park` or `load` (loading and unloading)."},
+    )
+
+
+_AT_DESCRIPTION = (
+    "The instant to answer for, ISO 8601. With an offset or `Z` it is that instant; without one it is read in the "
+    "authority's local time zone (the first occurrence in the autumn fold; a time in the spring gap is an error). "
+    "Default: now."
+)
+
+
+def _at() -> Instant:
+    return Instant(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
+
+
+class CanIParkArgs(PointArgs, DriverArgs):
+    at = _at()
+    accuracy = fields.Float(
+        load_default=10.0,
+        validate=validate.Range(0, 100),
+        metadata={"description": "GPS uncertainty in metres, 0 to 100 (default 10)."},
+    )
+    stay = fields.Integer(
+        validate=validate.Range(1, MAX_STAY_MINUTES),
+        metadata={"description": f"Intended stay in minutes, 1 to {MAX_STAY_MINUTES}."},
+    )
+
+
+class BaysArgs(PointArgs, DriverArgs):
+    at = _at()
+    radius = fields.Float(
+        load_default=250.0,
+        validate=validate.Range(0, 2000),
+        metadata={"description": "Search radius in metres, 0 to 2000 (default 250)."},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500), metadata={"description": "1 to 500."})
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(0, 100_000), metadata={"description": "0 to 100000."}
+    )
+
+
+class BayArgs(DriverArgs):
+    at = _at()
+
+
+class ScheduleArgs(DriverArgs):
+    from_ = Instant(
+        data_key="from",
+        metadata={"description": "Start of the schedule, ISO 8601 (default now).", "format": "date-time"},
+    )
+    to = Instant(
+        metadata={
+            "description": "End of the schedule, ISO 8601 (default from + 7 days; at most 31 days after from).",
+            "format": "date-time",
+        },
+    )
+
+
+class NoArgs(_Args):
+    pass

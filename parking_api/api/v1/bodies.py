@@ -1,0 +1,281 @@
+"""The v1 response bodies: what the services answered, shaped as the schemas in :mod:`.schemas` document it
+(instants with the authority's local offset, money as strings, places as GeoJSON features)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parking_api.api.present import geometry, iso, money, regulation_json, tariff_json, zone_hours
+from parking_api.engine.evaluate import Answer
+from parking_api.engine.model import Driver
+from parking_api.services.authorities import DEFAULT_TIMEZONE
+from parking_api.services.bay import BayDetail, Schedule
+from parking_api.services.bays import BaysNear
+from parking_api.services.can_i_park import CanIPark
+from parking_api.services.context import Evaluated, stamp
+
+NO_DATA_REASON = (
+    "We hold no parking data for this spot (it is outside every loaded zone and bay), so we cannot say whether you "
+    "may park here: read the signs on the street."
+)
+
+
+# --- GET /v1/can-i-park -----------------------------------------------------------------------------------------
+
+
+_ORDER = (
+    "can_park", "until", "allowed_from", "at", "basis", "reason", "bay", "zone", "max_stay", "stay", "stay_ok",
+    "suspended", "payment", "next_changes", "rules", "candidates", "alternatives", "data_as_of", "attribution",
+    "caveats",
+)  # fmt: skip
+
+
+def can_i_park(result: CanIPark) -> dict[str, Any]:
+    answering = result.answering
+    if answering is None:
+        answer = _no_answer(result.stay)
+    else:
+        answer = _answer(answering.answer, result.driver, result.timezone, result.stay)
+    bay = None
+    if result.basis == "bay" and answering is not None:
+        bay = {**_ref_fields(answering.row), "geometry": geometry(answering.row.get("geometry"))}
+    body = {
+        **answer,
+        "at": iso(result.at, result.timezone),
+        "basis": result.basis,
+        "reason": _reason(result),
+        "bay": bay,
+        "zone": _zone_json(result.zone) if result.zone is not None else None,
+        "candidates": [{**_ref_fields(item.row), **_status(item)} for item in result.candidates],
+        "alternatives": [_alternative(item) for item in result.alternatives],
+        "data_as_of": _data_as_of(result.source),
+        "attribution": _attribution(result.source),
+        "caveats": result.caveats,
+    }
+    return {key: body[key] for key in _ORDER}
+
+
+def _reason(result: CanIPark) -> str:
+    if result.answering is None:
+        return NO_DATA_REASON
+    reason = result.answering.answer.reason
+    if result.basis == "zone_default" and "not a marked bay" not in reason:
+        label = result.answering.row.get("sub_zone") or result.answering.row.get("code")
+        return f"{reason.rstrip('.')}. These are zone {label}'s controlled hours, not a marked bay."
+    return reason
+
+
+def _answer(answer: Answer, driver: Driver, tz: str, stay: int | None) -> dict[str, Any]:
+    return {
+        "can_park": bool(answer.can_park),
+        "until": iso(answer.until, tz),
+        "allowed_from": iso(answer.allowed_from, tz),
+        "max_stay": answer.max_stay,
+        "stay": stay,
+        "stay_ok": answer.stay_ok if stay is not None else None,
+        "suspended": bool(answer.suspended),
+        "payment": _payment(answer, driver, tz),
+        "next_changes": [
+            {"at": iso(c.at, tz), "can_park": bool(c.can_park), "payment_required": bool(c.payment_required)}
+            for c in answer.next_changes
+        ],
+        "rules": [entry.to_dict() for entry in answer.trace],
+    }
+
+
+def _no_answer(stay: int | None) -> dict[str, Any]:
+    return {
+        "can_park": None,
+        "until": None,
+        "allowed_from": None,
+        "max_stay": None,
+        "stay": stay,
+        "stay_ok": None,
+        "suspended": False,
+        "payment": None,
+        "next_changes": [],
+        "rules": [],
+    }
+
+
+def _payment(answer: Answer, driver: Driver, tz: str) -> dict[str, Any]:
+    """Payment now, until when, the tariffs (all fuels) and the price of the stay at the driver's fuel (null
+    without a fuel: the tariffs list every fuel's rate instead)."""
+    currency = answer.tariffs[0].currency if answer.tariffs else "GBP"
+    price = answer.price if driver.fuel is not None else None
+    return {
+        "required_now": bool(answer.payment_required_now),
+        "pay_until": iso(answer.pay_until, tz),
+        "tariffs": [tariff_json(t) for t in answer.tariffs],
+        "price": money(price, currency),
+    }
+
+
+def _alternative(item: Evaluated) -> dict[str, Any]:
+    return {
+        **_ref_fields(item.row),
+        "can_park": True,
+        "until": iso(item.answer.until, item.timezone),
+        "payment_required": bool(item.answer.payment_required_now),
+        "max_stay": item.answer.max_stay,
+        "geometry": geometry(item.row.get("geometry")),
+    }
+
+
+# --- bays ---------------------------------------------------------------------------------------------------------
+
+
+def bays_near(result: BaysNear) -> dict[str, Any]:
+    features = [
+        _feature(item.row, {**_ref_fields(item.row), **_status(item), "suspended": bool(item.answer.suspended)})
+        for item in result.bays
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": result.matched,
+        "numberReturned": len(features),
+        "at": iso(result.at, result.timezone),
+        "attribution": result.attributions,
+    }
+
+
+def bay(result: BayDetail) -> dict[str, Any]:
+    row, tz = result.status.row, result.status.timezone
+    zone_meta = row.get("zone_meta")
+    properties = {
+        **_ref_fields(row),
+        "distance_m": 0.0,
+        "geometry_quality": row.get("geom_quality") or "",
+        "regulation": regulation_json(result.place.regulation),
+        "suspensions": [
+            {"start": iso(s.start, tz), "end": iso(s.end, tz), "reason": s.reason} for s in result.suspensions
+        ],
+        "status": {"at": iso(result.at, tz), **_status(result.status)},
+        "zone_hours": zone_hours(zone_meta.get("hours")) if zone_meta else None,
+        "data_as_of": _data_as_of(result.source),
+        "attribution": _attribution(result.source),
+    }
+    return _feature(row, properties)
+
+
+def schedule(result: Schedule) -> dict[str, Any]:
+    tz = result.timezone
+    intervals = [
+        {
+            "start": iso(interval.segment.start, tz),
+            "end": iso(interval.segment.end, tz),
+            "can_park": bool(interval.segment.allowed),
+            "payment_required": bool(interval.segment.payment_required),
+            "max_stay": interval.segment.max_stay,
+            "suspended": bool(interval.segment.suspended),
+            "reason": interval.reason,
+        }
+        for interval in result.intervals
+    ]
+    return {
+        **_ids(result.row),
+        "from": iso(result.start, tz),
+        "to": iso(result.end, tz),
+        "timezone": tz,
+        "intervals": intervals,
+    }
+
+
+# --- zones and sources --------------------------------------------------------------------------------------------
+
+
+def zones(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    features = [_feature(row, _zone_json(row)) for row in rows]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": len(features),
+        "numberReturned": len(features),
+    }
+
+
+def sources(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out = []
+    for row in rows:
+        tz = row.get("timezone") or DEFAULT_TIMEZONE
+        out.append(
+            {
+                "name": row["name"],
+                "publisher": row.get("publisher") or "",
+                "licence": row.get("licence") or "",
+                "attribution": row.get("attribution") or "",
+                "url": row.get("url") or "",
+                "timezone": tz,
+                "holidays": row.get("holidays"),
+                "published_at": iso(stamp(row.get("published_at")), tz),
+                "last_loaded_at": iso(stamp(row.get("last_loaded_at")), tz),
+                "bays": int(row.get("bays") or 0),
+                "zones": int(row.get("zones") or 0),
+            }
+        )
+    return {"sources": out}
+
+
+# --- shared parts -------------------------------------------------------------------------------------------------
+
+
+def _status(item: Evaluated) -> dict[str, Any]:
+    """A place's status for the driver (``StatusFields`` in the schemas)."""
+    answer = item.answer
+    return {
+        "can_park": bool(answer.can_park),
+        "until": iso(answer.until, item.timezone),
+        "allowed_from": iso(answer.allowed_from, item.timezone),
+        "payment_required": bool(answer.payment_required_now),
+        "max_stay": answer.max_stay,
+        "reason": answer.reason,
+    }
+
+
+def _ids(row: dict[str, Any]) -> dict[str, Any]:
+    return {"source": row["source"], "ref": str(row["ref"])}
+
+
+def _ref_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_ids(row),
+        "type": row.get("restriction_type") or "",
+        "category": row.get("category") or "",
+        "road": row.get("road"),
+        "zone": row.get("zone"),
+        "spaces": row.get("spaces"),
+        "distance_m": round(float(row.get("distance_m") or 0.0), 1),
+    }
+
+
+def _zone_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_ids(row),
+        "code": row.get("code") or "",
+        "sub_zone": row.get("sub_zone") or "",
+        "name": row.get("name") or "",
+        "hours": zone_hours(row.get("hours")),
+    }
+
+
+def _feature(row: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """A bay or zone row as a GeoJSON Feature, identified as ``source/ref``."""
+    return {
+        "type": "Feature",
+        "id": f"{row['source']}/{row['ref']}",
+        "geometry": geometry(row.get("geometry")),
+        "properties": properties,
+    }
+
+
+def _data_as_of(source: dict[str, Any] | None) -> str | None:
+    """When the source's data was published (or, failing that, loaded)."""
+    if not source:
+        return None
+    published = stamp(source.get("published_at") or source.get("last_loaded_at"))
+    return iso(published, source.get("timezone") or DEFAULT_TIMEZONE)
+
+
+def _attribution(source: dict[str, Any] | None) -> str | None:
+    return (source.get("attribution") or None) if source else None

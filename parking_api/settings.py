@@ -1,0 +1,85 @@
+"""The service's settings: one typed, frozen object, each default written once (here).
+
+Every setting is documented in README.md (Configuration). A deployment reads them from the environment once, at
+start-up (:meth:`Settings.from_environment`); tests and loaders build a :class:`Settings` and pass it explicitly,
+so nothing reads the environment behind their backs. Bad values raise :class:`SettingsError`, which the command
+line turns into a message and an exit status (library code never exits the process).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+
+
+class SettingsError(ValueError):
+    """A setting is missing or has a value it cannot take; the message names the environment variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    """The PostgreSQL/PostGIS URL; empty when not configured (see :meth:`require_database_url`)."""
+    statement_timeout_ms: int = 5000
+    """``statement_timeout`` of request connections (loaders and migrations use their own, longer limits)."""
+    db_pool_size: int = 5
+    """Connections per worker process (plus as many overflow)."""
+    horizon_days: int = 7
+    """How far ahead ``until`` / ``allowed_from`` / ``next_changes`` look."""
+    cors_origins: tuple[str, ...] = ("*",)
+    green_badge_zones: tuple[str, ...] = ("CA-C", "CA-D", "CA-E")
+    """Camden zones where the blue-badge concessions belong to green badges (built into the rules at load)."""
+    log_level: str = "INFO"
+
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(days=self.horizon_days)
+
+    def require_database_url(self) -> str:
+        """The database URL, or a :class:`SettingsError` saying how to configure one."""
+        if not self.database_url:
+            raise SettingsError(
+                "DATABASE_URL is not set. Run through `make run` (which starts the project's own PostGIS), "
+                "or export DATABASE_URL=postgresql://user@host/dbname"
+            )
+        return self.database_url
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """The settings of a real deployment; a variable that is not set keeps the default above."""
+        values: dict[str, object] = {}
+        for setting in fields(cls):
+            name = ENVIRONMENT_VARIABLES[setting.name]
+            raw = environ.get(name)
+            if raw is None:
+                continue
+            default = setting.default
+            if isinstance(default, tuple):
+                values[setting.name] = tuple(item.strip() for item in raw.split(",") if item.strip())
+            elif isinstance(default, int):
+                if raw != "":
+                    values[setting.name] = _whole_number(name, raw)
+            else:
+                values[setting.name] = raw
+        return cls(**values)
+
+
+ENVIRONMENT_VARIABLES = {
+    "database_url": "DATABASE_URL",
+    "statement_timeout_ms": "PARKING_STATEMENT_TIMEOUT_MS",
+    "db_pool_size": "PARKING_DB_POOL_SIZE",
+    "horizon_days": "PARKING_HORIZON_DAYS",
+    "cors_origins": "PARKING_CORS_ORIGINS",
+    "green_badge_zones": "PARKING_GREEN_BADGE_ZONES",
+    "log_level": "PARKING_LOG_LEVEL",
+}
+"""Which environment variable sets each field of :class:`Settings`."""
+
+
+def _whole_number(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
