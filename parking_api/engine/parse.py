@@ -2,6 +2,9 @@
 
 Every parser is strict: a value it cannot read raises :class:`ParseError` quoting the value. A parser never guesses
 "at any time" or "no limit" for text it does not understand, because a wrong guess earns a driver a penalty charge.
+
+One module on purpose: the parsers share one error type and one reading of "not applicable" markers, and read top
+to bottom in the order a sign is read: times, then durations, then tariffs and permits.
 """
 
 from __future__ import annotations
