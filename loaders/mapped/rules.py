@@ -13,12 +13,12 @@ import dataclasses
 from parking_api.engine.model import Activity, HolidayMode, Rule, Tariff, TimeSpan, UserClass
 from parking_api.engine.parse import Duration
 from parking_api.engine.uk import (
-    PRIORITY_BAY_PROHIBITION,
     PRIORITY_CLASS,
     PRIORITY_EVERYONE,
     PRIORITY_LOADING,
     PRIORITY_PERMIT,
     badge_concession,
+    bay_prohibition,
     zone_codes,
 )
 from parking_api.engine.wording import class_label, say
@@ -93,14 +93,6 @@ def build_rules(
         green = bool(zone_codes(zone) & mapping.green_badge_zones)
         rules.append(badge_concession(green, spans, None))
     if bay.prohibit is not None:
-        rules.append(
-            Rule(
-                activity=bay.prohibit,
-                time_spans=spans,
-                priority=PRIORITY_BAY_PROHIBITION,
-                label=bay.label or bay.name,
-            )
-        )
+        rules.append(bay_prohibition(bay.prohibit, spans, bay.label or bay.name))
     rules.sort(key=lambda r: r.priority)
     return tuple(rules)
-

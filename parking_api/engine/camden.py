@@ -30,13 +30,13 @@ from .model import (
 )
 from .parse import ParseError, parse_duration, parse_permits, parse_tariff, parse_times, parse_window
 from .uk import (
-    PRIORITY_BAY_PROHIBITION,
     PRIORITY_CLASS,
     PRIORITY_EVERYONE,
     PRIORITY_LOADING,
     PRIORITY_PERMIT,
     PRIORITY_PROHIBITION,
     ZONE_DEFAULT_BADGE_MINUTES,
+    bay_prohibition,
     publisher_wording,
     zone_badge_concession,
     zone_codes,
@@ -222,14 +222,7 @@ def build_bay_regulation(
     if bay.blue_badge_concession and not any(UserClass.BLUE_BADGE in g.who for g in bay.grants):
         rules.append(zone_badge_concession(zone, authority, spans, None))
     if bay.prohibition is not None:
-        rules.append(
-            Rule(
-                activity=bay.prohibition,
-                time_spans=spans,
-                priority=PRIORITY_BAY_PROHIBITION,
-                label=bay.prohibition_label or bay.restriction_type,
-            )
-        )
+        rules.append(bay_prohibition(bay.prohibition, spans, bay.prohibition_label or bay.restriction_type))
     rules.sort(key=lambda r: r.priority)
     return Regulation(
         rules=tuple(rules),

@@ -71,6 +71,11 @@ def badge_concession(green: bool, spans: tuple[TimeSpan, ...], max_stay: int | N
     )
 
 
+def bay_prohibition(activity: Activity, spans: tuple[TimeSpan, ...], label: str) -> Rule:
+    """What a bay forbids everyone (no stopping, no waiting) during its hours: it outranks every grant in the bay."""
+    return Rule(activity=activity, time_spans=spans, priority=PRIORITY_BAY_PROHIBITION, label=label)
+
+
 def zone_badge_concession(zone: str | None, authority: Authority, spans: tuple[TimeSpan, ...],
                           max_stay: int | None) -> Rule:  # fmt: skip
     """The concession for a place in ``zone``: a green badge's when the zone is in the authority's green-badge area."""
