@@ -33,3 +33,34 @@ class UnknownBay(NotFound):
 
 class UnknownZone(NotFound):
     """No live zone polygon with this code."""
+
+
+class UnknownSuspension(NotFound):
+    """No suspension with this id."""
+
+
+class NotAuthenticated(DomainError):
+    """No API key, or one that is unknown or revoked."""
+
+
+class NotPermitted(DomainError):
+    """The key is valid but its role or its sources do not allow this."""
+
+
+class Conflict(DomainError):
+    """The request contradicts the data's state (e.g. deleting a suspension a file owns)."""
+
+
+class TooLarge(DomainError):
+    """A request body with more items than one request may carry."""
+
+
+class RateLimited(DomainError):
+    """The key has used its requests for now; ``retry_after`` seconds until the next one is allowed."""
+
+    def __init__(self, detail: str, *, limit: int, remaining: int, reset: int, retry_after: int) -> None:
+        super().__init__(detail)
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+        self.retry_after = retry_after

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 
@@ -32,10 +32,24 @@ class Settings:
     green_badge_zones: tuple[str, ...] = ("CA-C", "CA-D", "CA-E")
     """Camden zones where the blue-badge concessions belong to green badges (built into the rules at load)."""
     log_level: str = "INFO"
+    availability_stale_seconds: int = 600
+    """Seconds without any event after which a bay's availability is ``unknown`` (counts null)."""
+    event_retention_weeks: int = 13
+    """How long raw events are kept (``parking events prune``); older events are refused by ``POST /v1/events``."""
+    plate_key: str = field(default="", repr=False)
+    """Secret key of the plates' keyed hash; empty: plates are discarded on arrival."""
 
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(seconds=self.availability_stale_seconds)
+
+    @property
+    def event_retention(self) -> timedelta:
+        return timedelta(weeks=self.event_retention_weeks)
 
     def require_database_url(self) -> str:
         """The database URL, or a :class:`SettingsError` saying how to configure one."""
@@ -74,6 +88,9 @@ ENVIRONMENT_VARIABLES = {
     "cors_origins": "PARKING_CORS_ORIGINS",
     "green_badge_zones": "PARKING_GREEN_BADGE_ZONES",
     "log_level": "PARKING_LOG_LEVEL",
+    "availability_stale_seconds": "PARKING_AVAILABILITY_STALE_SECONDS",
+    "event_retention_weeks": "PARKING_EVENT_RETENTION_WEEKS",
+    "plate_key": "PARKING_PLATE_KEY",
 }
 """Which environment variable sets each field of :class:`Settings`."""
 

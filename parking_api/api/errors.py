@@ -10,29 +10,93 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 
-from parking_api.errors import DomainError, InvalidInput, NotFound
+from parking_api.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+    RateLimited,
+    TooLarge,
+    UnknownBay,
+    UnknownSuspension,
+    UnknownZone,
+)
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
 
-DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
-    InvalidInput: (400, "Invalid parameter"),
-    NotFound: (404, "Not found"),
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "invalid-parameter": ("Invalid parameter", "A query parameter or body field has a value the operation cannot "
+                          "take; `invalid_params` names each one (`name`, `reason`, `code`)."),
+    "invalid-body": ("Invalid body", "The request body is not what the operation takes (e.g. not a JSON array of "
+                     "objects); nothing in it was used."),
+    "not-found": ("Not found", "No resource at this path."),
+    "unknown-bay": ("Unknown bay", "No live bay with this source and reference (it may have been retired by a "
+                    "newer file)."),
+    "unknown-zone": ("Unknown zone", "No live zone with this code."),
+    "unknown-suspension": ("Unknown suspension", "No suspension with this id."),
+    "method-not-allowed": ("Method not allowed", "The path exists but not with this HTTP method; `Allow` lists "
+                           "the methods it takes."),
+    "unauthorized": ("Unauthorized", "This operation needs an API key, sent as `Authorization: Bearer <key>`; the "
+                     "key was missing, unknown or revoked."),
+    "forbidden": ("Forbidden", "The API key is valid but its role or its sources do not allow this operation."),
+    "conflict": ("Conflict", "The request contradicts the data's current state."),
+    "payload-too-large": ("Payload too large", "The body carries more items than one request may (1,000 events)."),
+    "request-too-large": ("Request too large", "The request's body or headers are larger than the service accepts."),
+    "rate-limited": ("Too many requests", "The key (or client) has used its requests for now; `Retry-After` says "
+                     "when to try again, and the `RateLimit-*` headers describe the limit."),
+    "database-unavailable": ("Service unavailable", "The database is unavailable; try again shortly "
+                             "(`Retry-After`)."),
+    "not-ready": ("Not ready", "The service is up but its database is unreachable or not migrated."),
+    "internal-error": ("Internal server error", "An unexpected error; it has been logged."),
+    "http-error": ("HTTP error", "The request could not be served as sent."),
 }
-"""The one place where domain errors become HTTP: status and title per class (subclasses map as their base)."""
+"""Every problem ``type`` the service returns (``/problems/<slug>``): its title and what it means, served at that
+path so that a client's developer can read it."""
+
+DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    InvalidInput: (400, "invalid-parameter"),
+    UnknownBay: (404, "unknown-bay"),
+    UnknownZone: (404, "unknown-zone"),
+    UnknownSuspension: (404, "unknown-suspension"),
+    NotFound: (404, "not-found"),
+    NotAuthenticated: (401, "unauthorized"),
+    NotPermitted: (403, "forbidden"),
+    Conflict: (409, "conflict"),
+    TooLarge: (413, "payload-too-large"),
+    RateLimited: (429, "rate-limited"),
+}
+"""The one place where domain errors become HTTP: status and problem type per class (the most specific class that
+matches wins, so subclasses may map on their own or as their base)."""
+
+HTTP_SLUGS = {
+    400: "invalid-parameter",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "request-too-large",
+    414: "request-too-large",
+    431: "request-too-large",
+    429: "rate-limited",
+    503: "database-unavailable",
+}
 
 
 def problem(
     status: int,
-    title: str,
+    slug: str,
     detail: str = "",
     *,
-    invalid_params: list[dict[str, str]] | None = None,
+    invalid_params: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | list[tuple[str, str]] | None = None,
+    title: str | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
+    """A problem-details response of type ``/problems/<slug>`` (one of :data:`PROBLEMS`)."""
+    title = title or PROBLEMS[slug][0]
+    body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail or title}
     if invalid_params:
         body["invalid_params"] = invalid_params
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
@@ -63,17 +127,28 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
-def _domain_handler(status: int, title: str) -> Callable[[DomainError], Response]:
+def _domain_handler(status: int, slug: str) -> Callable[[DomainError], Response]:
     def handle(error: DomainError) -> Response:
         params = [{"name": error.name, "reason": error.reason}] if isinstance(error, InvalidInput) else None
-        return problem(status, title, error.detail, invalid_params=params)
+        headers: dict[str, str] = {}
+        if isinstance(error, NotAuthenticated):
+            headers["WWW-Authenticate"] = 'Bearer realm="parking"'
+        if isinstance(error, RateLimited):
+            headers.update(rate_limit_headers(error.limit, error.remaining, error.reset))
+            headers["Retry-After"] = str(error.retry_after)
+        return problem(status, slug, error.detail, invalid_params=params, headers=headers)
 
     return handle
 
 
+def rate_limit_headers(limit: int, remaining: int, reset: int) -> dict[str, str]:
+    """The ``RateLimit-*`` headers (IETF draft): the burst, what is left of it, seconds until it is full again."""
+    return {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(remaining), "RateLimit-Reset": str(reset)}
+
+
 def register(app: Flask) -> None:
-    for error_class, (status, title) in DOMAIN_STATUS.items():
-        app.register_error_handler(error_class, _domain_handler(status, title))
+    for error_class, (status, slug) in DOMAIN_STATUS.items():
+        app.register_error_handler(error_class, _domain_handler(status, slug))
 
     @app.errorhandler(UnprocessableEntity)
     def _validation(error: UnprocessableEntity) -> Response:
@@ -81,23 +156,27 @@ def register(app: Flask) -> None:
         messages = getattr(error, "data", {}).get("messages", {}) if hasattr(error, "data") else {}
         params = _flatten(messages)
         detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params) or "Invalid request"
-        return problem(400, "Invalid parameter", detail, invalid_params=params)
+        return problem(400, "invalid-parameter", detail, invalid_params=params)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
+        code = error.code or 500
         return problem(
-            error.code or 500,
-            error.name,
+            code,
+            HTTP_SLUGS.get(code, "http-error"),
             error.description or "",
-            headers=error.get_headers() if error.code == 405 else None,
+            headers=error.get_headers() if code == 405 else None,
+            title=error.name,
         )
 
     @app.errorhandler(OperationalError)
     def _database_down(error: DBAPIError) -> Response:
         log.warning("database unavailable: %s", error.orig.__class__.__name__ if error.orig else error)
-        return problem(503, "Service unavailable", "The database is unavailable; try again shortly.")
+        return problem(
+            503, "database-unavailable", "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error")
-        return problem(500, "Internal server error", "An unexpected error occurred; it has been logged.")
+        return problem(500, "internal-error", "An unexpected error occurred; it has been logged.")

@@ -30,9 +30,9 @@ def readyz() -> Response:
             conn.execute(text("SELECT 1"))
             current = current_revision(conn)
     except SQLAlchemyError as exc:
-        return problem(503, "Not ready", f"database unreachable ({exc.__class__.__name__})")
+        return problem(503, "not-ready", f"database unreachable ({exc.__class__.__name__})")
     if current != head:
-        return problem(503, "Not ready", f"database schema is at {current or 'nothing'}, code expects {head}")
+        return problem(503, "not-ready", f"database schema is at {current or 'nothing'}, code expects {head}")
     response = jsonify(status="ready", database="ok", schema=current)
     response.headers["Cache-Control"] = "no-store"
     return response

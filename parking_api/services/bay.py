@@ -11,7 +11,7 @@ from parking_api.engine.model import Driver, Place, Suspension
 from parking_api.engine.timeline import Segment, timeline
 from parking_api.engine.wording import rule_label, say
 from parking_api.errors import InvalidInput, UnknownBay
-from parking_api.services.context import Context, Evaluated, Found, answer_changes, local_instant, provisional_utc
+from parking_api.services.context import Context, Evaluated, Found, local_instant, provisional_utc
 from parking_api.store import reads
 
 MAX_SCHEDULE = timedelta(days=31)
@@ -59,15 +59,16 @@ def bay(context: Context, *, source: str, ref: str, at: datetime | None, driver:
     row, found, place = _live_bay(context, source, ref, start, end)
     tz = found.timezone(row["source"])
     instant = moment.local(tz)
-    status = Evaluated(row, found.answer(place, driver, instant), tz)
+    status = Evaluated(row, found.answer(place, driver, instant), tz, found.availability(row))
     # current and future suspensions, as of the instant answered when it is earlier than now (a past ``at`` whose
     # status is "suspended" lists the suspension that says why)
     since = min(context.now, instant)
     current = [s for s in place.suspensions if s.end > since]
-    changes = answer_changes(status.answer)
+    changes = status.changes
     changes.extend(s.start for s in current if s.start > context.now)
     changes.extend(s.end for s in current)
-    return BayDetail(status, place, instant, current, found.source(row["source"]), changes, moment.live)
+    live = moment.live or status.availability.live
+    return BayDetail(status, place, instant, current, found.source(row["source"]), changes, live)
 
 
 def schedule(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from parking_api.engine.model import Driver
-from parking_api.services.context import Context, Evaluated, answer_changes
+from parking_api.services.context import Context, Evaluated
 from parking_api.store import reads
 
 
@@ -24,7 +24,7 @@ class BaysNear:
 
     @property
     def changes(self) -> list[datetime]:
-        return [t for item in self.bays for t in answer_changes(item.answer)]
+        return [t for item in self.bays for t in item.changes]
 
 
 def bays_near(
@@ -37,10 +37,21 @@ def bays_near(
     limit: int,
     offset: int,
     driver: Driver,
+    available: bool = False,
 ) -> BaysNear:
+    """``available``: only bays with live counts and a free space now."""
     moment = context.moment(at)
     page, found = context.read_places(
-        reads.bays_within, moment, context.settings.horizon, lon=lon, lat=lat, radius=radius, limit=limit, offset=offset
+        reads.bays_within,
+        moment,
+        context.settings.horizon,
+        lon=lon,
+        lat=lat,
+        radius=radius,
+        limit=limit,
+        offset=offset,
+        available=available,
+        fresh_after=context.now - context.settings.stale_after,
     )
     tz = found.timezone(page.places[0]["source"] if page.places else None)
     instant = moment.local(tz)
@@ -50,4 +61,5 @@ def bays_near(
         attribution = (found.source(row["source"]) or {}).get("attribution")
         if attribution and attribution not in attributions:
             attributions.append(attribution)
-    return BaysNear(instant, tz, page.matched, bays, attributions, moment.live)
+    live = moment.live or any(item.availability.live for item in bays)
+    return BaysNear(instant, tz, page.matched, bays, attributions, live)

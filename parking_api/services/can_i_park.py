@@ -10,7 +10,7 @@ from typing import Any
 
 from parking_api.engine.model import Driver
 from parking_api.services.choice import choose, most_restrictive_zone
-from parking_api.services.context import Context, Evaluated, Found, answer_changes
+from parking_api.services.context import Context, Evaluated, Found
 from parking_api.store import reads
 
 ALTERNATIVES_RADIUS_M = 300.0
@@ -46,7 +46,7 @@ class CanIPark:
     @property
     def changes(self) -> list[datetime]:
         answers = [self.answering, *self.candidates, *self.alternatives]
-        return [t for item in answers if item is not None for t in answer_changes(item.answer)]
+        return [t for item in answers if item is not None for t in item.changes]
 
 
 def can_i_park(
@@ -96,6 +96,8 @@ def can_i_park(
         answering, basis, zone = None, "no_data", None
         caveats = [CAVEAT_NO_DATA, CAVEAT_LINES]
     wanted = answering is None or _wants_alternatives(answering, stay)
+    alternatives = _alternatives(found, read.places, answering, driver, instant, stay) if wanted else []
+    shown = [item for item in (answering, *others, *alternatives) if item is not None]
     return CanIPark(
         basis=basis,
         at=instant,
@@ -105,10 +107,10 @@ def can_i_park(
         answering=answering,
         zone=zone,
         candidates=others,
-        alternatives=_alternatives(found, read.places, answering, driver, instant, stay) if wanted else [],
+        alternatives=alternatives,
         caveats=caveats,
         source=found.source(answering.row["source"] if answering else None),
-        live=moment.live,
+        live=moment.live or any(item.availability.live for item in shown),
     )
 
 
@@ -133,7 +135,8 @@ def _alternatives(
     instant: datetime,
     stay: int | None,
 ) -> list[Evaluated]:
-    """Up to :data:`ALTERNATIVES_SHOWN` other places nearby, nearest first, where the driver may park (and stay)."""
+    """Up to :data:`ALTERNATIVES_SHOWN` other places nearby where the driver may park (and stay): those with a space
+    free now (live counts) first, then nearest first."""
     out: list[Evaluated] = []
     for row in places:
         if answering is not None and row is answering.row:
@@ -144,6 +147,5 @@ def _alternatives(
         if not alternative.answer.can_park or (stay is not None and alternative.answer.stay_ok is False):
             continue
         out.append(alternative)
-        if len(out) >= ALTERNATIVES_SHOWN:
-            break
-    return out
+    out.sort(key=lambda item: (not item.availability.has_free_space, float(item.row["distance_m"])))
+    return out[:ALTERNATIVES_SHOWN]

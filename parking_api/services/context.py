@@ -22,6 +22,7 @@ from parking_api.engine.clock import NonexistentLocalTime, localize
 from parking_api.engine.evaluate import Answer, evaluate
 from parking_api.engine.model import Authority, Driver, Place, Regulation, Suspension
 from parking_api.errors import InvalidInput
+from parking_api.occupancy.availability import Availability, availability
 from parking_api.services.authorities import DEFAULT_TIMEZONE, authority_for
 from parking_api.services.regulations import RegulationCache
 from parking_api.settings import Settings
@@ -72,7 +73,7 @@ class Context:
 
     def found(self, sources: list[dict[str, Any]], regulation_rows: list[dict[str, Any]]) -> Found:
         regulations = self.cache.resolve(regulation_rows, lambda ids: reads.regulations(self.session, ids))
-        return Found(self.settings, {s["name"]: s for s in sources}, regulations)
+        return Found(self.settings, {s["name"]: s for s in sources}, regulations, now=self.now)
 
 
 class _Read(Protocol):
@@ -134,20 +135,42 @@ def local_instant(value: datetime, tz: str, name: str) -> datetime:
 
 @dataclass(frozen=True)
 class Evaluated:
-    """A place row as read, and the engine's answer for it in its authority's time zone."""
+    """A place row as read, the engine's answer for it in its authority's time zone, and its availability now."""
 
     row: dict[str, Any]
     answer: Answer
     timezone: str
+    availability: Availability
+
+    @property
+    def changes(self) -> list[datetime]:
+        """When this part of an answer stops being true: the answer's changes, and the refresh of live counts."""
+        out = answer_changes(self.answer)
+        if self.availability.fresh_until is not None:
+            out.append(self.availability.fresh_until)
+        return out
 
 
 class Found:
     """The sources and parsed regulations of one read: authorities per source, places from rows, answers."""
 
-    def __init__(self, settings: Settings, sources: dict[str, dict[str, Any]], regulations: dict[int, Regulation]):
+    def __init__(
+        self,
+        settings: Settings,
+        sources: dict[str, dict[str, Any]],
+        regulations: dict[int, Regulation],
+        *,
+        now: datetime | None = None,
+    ):
         self.settings = settings
         self.sources = sources
         self.regulations = regulations
+        self.now = now or utcnow()
+
+    def availability(self, row: dict[str, Any]) -> Availability:
+        """A place row's availability now (``unknown`` unless fresh reports say otherwise)."""
+        stale_after = self.settings.stale_after
+        return availability(row.get("occupancy"), row.get("spaces"), now=self.now, stale_after=stale_after)
 
     def source(self, name: str | None) -> dict[str, Any] | None:
         return self.sources.get(name or "")
@@ -196,11 +219,13 @@ class Found:
 
     def evaluate(self, row: dict[str, Any], driver: Driver, at: datetime, *, stay: int | None = None) -> Evaluated:
         """A bay row's answer, with the row kept for presenting."""
-        return Evaluated(row, self.answer(self.place(row), driver, at, stay=stay), self.timezone(row["source"]))
+        answer = self.answer(self.place(row), driver, at, stay=stay)
+        return Evaluated(row, answer, self.timezone(row["source"]), self.availability(row))
 
     def evaluate_zone(self, row: dict[str, Any], driver: Driver, at: datetime, *, stay: int | None = None) -> Evaluated:
         """A zone row's answer (its controlled hours), with the row kept for presenting."""
-        return Evaluated(row, self.answer(self.zone_place(row), driver, at, stay=stay), self.timezone(row["source"]))
+        answer = self.answer(self.zone_place(row), driver, at, stay=stay)
+        return Evaluated(row, answer, self.timezone(row["source"]), self.availability({}))
 
 
 def _suspensions(rows: Iterable[dict[str, Any]] | None) -> tuple[Suspension, ...]:

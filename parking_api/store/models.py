@@ -9,6 +9,9 @@
 - ``zones``: controlled parking zone polygons; each carries the regulation of its default kerb (a single yellow line
   during the controlled hours).
 - ``suspensions``: temporary bans on a place, from files or from the API.
+- ``api_keys``: the keys of councils, sensors and apps (hashed), with their roles, sources and rate limits.
+- ``events`` (partitioned by month), ``event_ids``, ``parking_sessions`` and ``occupancy``: live availability —
+  the raw events, their idempotency record, the stays paired from them and each bay's current occupancy.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -31,7 +35,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -179,3 +183,109 @@ class SuspensionRow(Base):
     origin: Mapped[str] = mapped_column(String(8), server_default="file")
     run_id: Mapped[int | None] = mapped_column(ForeignKey("load_runs.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApiKeyRow(Base):
+    """An API key: only its SHA-256 is stored (keys are 256-bit random tokens, so a fast hash is enough), with its
+    role, the sources it may write or read (``NULL``: all) and its own token bucket (``tokens`` at ``tokens_at``),
+    which every worker updates in the database so that the limit is exact across them."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint("role IN ('council', 'sensor', 'app')", name="api_keys_role"),)
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    sources: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    rate_per_second: Mapped[float] = mapped_column(Numeric(10, 3), server_default="20")
+    burst: Mapped[int] = mapped_column(Integer, server_default="200")
+    tokens: Mapped[float] = mapped_column(Numeric(12, 3), server_default="200")
+    tokens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EventIdRow(Base):
+    """Every ``event_id`` ever accepted, in an ordinary table (a partitioned one cannot hold a unique key across its
+    partitions): the idempotency record, kept when raw events are pruned."""
+
+    __tablename__ = "event_ids"
+
+    event_id: Mapped[Any] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EventRow(Base):
+    """Raw occupancy events, append-only, partitioned by month of ``event_time`` (partitions ``events_pYYYYMM`` are
+    made by ``ensure_event_partition`` before the first insert into them). ``payload`` is the event as posted,
+    without the plate; ``plate_hash`` is a keyed hash, or NULL when no key is configured."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("events_place_time", "place_id", "event_time"),
+        {"postgresql_partition_by": "RANGE (event_time)"},
+    )
+
+    event_id: Mapped[Any] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    place_id: Mapped[int] = mapped_column(BigInteger)
+    source_id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_source: Mapped[str | None] = mapped_column(String(32))
+    session_key: Mapped[str | None] = mapped_column(Text)
+    space: Mapped[str | None] = mapped_column(Text)
+    occupied: Mapped[int | None] = mapped_column(Integer)
+    vehicle_type: Mapped[str | None] = mapped_column(String(16))
+    permits: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    badge: Mapped[str | None] = mapped_column(String(8))
+    plate_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ParkingSessionRow(Base):
+    """A stay in a bay, paired from its ``park_start`` and ``park_end`` (either may be missing: an end without a start
+    has ``started_at`` NULL). Sessions outlive the raw events (pruning keeps them) and feed usage and forecasts."""
+
+    __tablename__ = "parking_sessions"
+    __table_args__ = (
+        Index("parking_sessions_place_start", "place_id", "started_at"),
+        Index("parking_sessions_open", "place_id", postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"))
+    session_key: Mapped[str | None] = mapped_column(Text)
+    space: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    start_event_id: Mapped[Any | None] = mapped_column(UUID(as_uuid=True))
+    end_event_id: Mapped[Any | None] = mapped_column(UUID(as_uuid=True))
+    vehicle_type: Mapped[str | None] = mapped_column(String(16))
+    permits: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    badge: Mapped[str | None] = mapped_column(String(8))
+    plate_hash: Mapped[str | None] = mapped_column(String(64))
+    simulated: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class OccupancyRow(Base):
+    """The current occupancy of a bay, kept up to date by every accepted event so that answers never scan events:
+    the latest event's time and type, the latest count-bearing event (a ``scheduled_report``'s count or the open
+    sessions) and whether anything but the simulator has ever reported for it."""
+
+    __tablename__ = "occupancy"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    occupied: Mapped[int] = mapped_column(Integer, server_default="0")
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_event_type: Mapped[str] = mapped_column(String(32))
+    count_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported: Mapped[int | None] = mapped_column(Integer)
+    report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    simulated: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

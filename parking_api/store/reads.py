@@ -57,6 +57,12 @@ def _place_json(distance: str, extra: str = "") -> str:
                                      ORDER BY su.starts_at), '[]'::json)
               FROM suspensions su
              WHERE su.place_id = p.id AND su.ends_at > :window_start AND su.starts_at < :window_end
+        ),
+        'occupancy', (
+            SELECT json_build_object('occupied', o.occupied, 'observed_at', o.observed_at,
+                                     'last_event_type', o.last_event_type, 'simulated', o.simulated)
+              FROM occupancy o
+             WHERE o.place_id = p.id
         )
     )"""
 
@@ -210,6 +216,10 @@ WITH hits AS MATERIALIZED (
     SELECT p.id, ST_Distance(p.geom::geography, {_GG}, false) AS distance_m
       FROM places p
      WHERE p.retired_at IS NULL AND ST_DWithin(p.geom::geography, {_GG}, :radius)
+       AND (NOT :available OR EXISTS (
+               SELECT 1 FROM occupancy o
+                WHERE o.place_id = p.id AND o.last_event_type <> 'comms_lost' AND o.observed_at > :fresh_after
+                  AND o.occupied < greatest(coalesce(p.spaces, 1), 1)))
 ),
 page AS MATERIALIZED (
     SELECT id, distance_m FROM hits ORDER BY distance_m, id LIMIT :limit OFFSET :offset
@@ -248,8 +258,11 @@ def bays_within(
     window_start: datetime,
     window_end: datetime,
     known_regulations: Iterable[int] = (),
+    available: bool = False,
+    fresh_after: datetime | None = None,
 ) -> BaysPage:
-    """Live places within ``radius`` metres, nearest first (ties by id, stable across pages), one statement."""
+    """Live places within ``radius`` metres, nearest first (ties by id, stable across pages), one statement; with
+    ``available``, only those whose occupancy was reported after ``fresh_after`` with a space free."""
     row = (
         session.execute(
             BAYS_WITHIN_SQL,
@@ -259,6 +272,8 @@ def bays_within(
                 "radius": radius,
                 "limit": limit,
                 "offset": offset,
+                "available": available,
+                "fresh_after": fresh_after or window_start,
                 "window_start": window_start,
                 "window_end": window_end,
                 "known": sorted(known_regulations),

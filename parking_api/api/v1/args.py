@@ -145,6 +145,10 @@ class BaysArgs(PointArgs, DriverArgs):
     offset = fields.Integer(
         load_default=0, validate=validate.Range(0, 100_000), metadata={"description": "0 to 100000."}
     )
+    available = fields.Boolean(
+        load_default=False,
+        metadata={"description": "`true`: only bays with live availability and a space free now."},
+    )
 
 
 class BayArgs(DriverArgs):

@@ -37,6 +37,7 @@ class Bays(MethodView):
             radius=args["radius"],
             limit=args["limit"],
             offset=args["offset"],
+            available=args["available"],
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from parking_api.api.present import geometry, iso, money, regulation_json, tariff_json, zone_hours
 from parking_api.engine.evaluate import Answer
 from parking_api.engine.model import Driver
+from parking_api.occupancy.availability import Availability
 from parking_api.services.authorities import DEFAULT_TIMEZONE
 from parking_api.services.bay import BayDetail, Schedule
 from parking_api.services.bays import BaysNear
@@ -38,7 +39,11 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
         answer = _answer(answering.answer, result.driver, result.timezone, result.stay)
     bay = None
     if result.basis == "bay" and answering is not None:
-        bay = {**_ref_fields(answering.row), "geometry": geometry(answering.row.get("geometry"))}
+        bay = {
+            **_ref_fields(answering.row),
+            **_availability(answering),
+            "geometry": geometry(answering.row.get("geometry")),
+        }
     body = {
         **answer,
         "at": iso(result.at, result.timezone),
@@ -46,7 +51,7 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
         "reason": _reason(result),
         "bay": bay,
         "zone": _zone_json(result.zone) if result.zone is not None else None,
-        "candidates": [{**_ref_fields(item.row), **_status(item)} for item in result.candidates],
+        "candidates": [{**_ref_fields(item.row), **_status(item), **_availability(item)} for item in result.candidates],
         "alternatives": [_alternative(item) for item in result.alternatives],
         "data_as_of": _data_as_of(result.source),
         "attribution": _attribution(result.source),
@@ -118,6 +123,7 @@ def _alternative(item: Evaluated) -> dict[str, Any]:
         "until": iso(item.answer.until, item.timezone),
         "payment_required": bool(item.answer.payment_required_now),
         "max_stay": item.answer.max_stay,
+        **_availability(item),
         "geometry": geometry(item.row.get("geometry")),
     }
 
@@ -127,7 +133,10 @@ def _alternative(item: Evaluated) -> dict[str, Any]:
 
 def bays_near(result: BaysNear) -> dict[str, Any]:
     features = [
-        _feature(item.row, {**_ref_fields(item.row), **_status(item), "suspended": bool(item.answer.suspended)})
+        _feature(
+            item.row,
+            {**_ref_fields(item.row), **_status(item), "suspended": bool(item.answer.suspended), **_availability(item)},
+        )
         for item in result.bays
     ]
     return {
@@ -152,6 +161,7 @@ def bay(result: BayDetail) -> dict[str, Any]:
             {"start": iso(s.start, tz), "end": iso(s.end, tz), "reason": s.reason} for s in result.suspensions
         ],
         "status": {"at": iso(result.at, tz), **_status(result.status)},
+        **_availability(result.status),
         "zone_hours": zone_hours(zone_meta.get("hours")) if zone_meta else None,
         "data_as_of": _data_as_of(result.source),
         "attribution": _attribution(result.source),
@@ -230,6 +240,21 @@ def _status(item: Evaluated) -> dict[str, Any]:
         "payment_required": bool(answer.payment_required_now),
         "max_stay": answer.max_stay,
         "reason": answer.reason,
+    }
+
+
+def _availability(item: Evaluated) -> dict[str, Any]:
+    """A place's live availability (``AvailabilityFields`` in the schemas): counts only while fresh."""
+    return availability_json(item.availability, item.timezone)
+
+
+def availability_json(found: Availability, tz: str) -> dict[str, Any]:
+    return {
+        "available_spaces": found.available_spaces,
+        "occupied_spaces": found.occupied_spaces,
+        "availability_status": found.status,
+        "availability_observed_at": iso(found.observed_at, tz),
+        "availability_simulated": found.simulated,
     }
 
 

@@ -87,7 +87,29 @@ class BayRefSchema(_Out):
     distance_m = fields.Float(required=True)
 
 
-class BaySchema(BayRefSchema):
+class AvailabilityFields(_Out):
+    """A bay's live availability: counts only while its reports are fresh (``availability_status`` ``live``);
+    ``unknown`` (counts null) when stale, after ``comms_lost``, or never observed."""
+
+    available_spaces = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Free spaces now (null unless status is live)."}
+    )
+    occupied_spaces = fields.Integer(required=True, allow_none=True)
+    availability_status = fields.String(required=True, validate=validate.OneOf(["live", "unknown"]))
+    availability_observed_at = _instant("The bay's latest report (sensor or app).", required=True, allow_none=True)
+    availability_simulated = fields.Boolean(
+        required=True, allow_none=True, metadata={"description": "True when only the simulator has reported for it."}
+    )
+
+
+class AvailabilityResponse(AvailabilityFields):
+    source = fields.String(required=True)
+    ref = fields.String(required=True)
+    spaces = fields.Integer(required=True, allow_none=True)
+    stale_after_seconds = fields.Integer(required=True)
+
+
+class BaySchema(AvailabilityFields, BayRefSchema):
     geometry = fields.Nested(GeometrySchema, required=True)
 
 
@@ -103,11 +125,11 @@ class _StatusFields(_Out):
     reason = fields.String(required=True)
 
 
-class CandidateSchema(_StatusFields, BayRefSchema):
+class CandidateSchema(AvailabilityFields, _StatusFields, BayRefSchema):
     pass
 
 
-class AlternativeSchema(BayRefSchema):
+class AlternativeSchema(AvailabilityFields, BayRefSchema):
     can_park = fields.Boolean(required=True)
     until = _instant(
         "Until when this driver may stay (null: no end within the horizon).", required=True, allow_none=True
@@ -163,7 +185,7 @@ class CanIParkResponse(_Out):
     caveats = fields.List(fields.String(), required=True)
 
 
-class BayFeaturePropertiesSchema(_StatusFields, BayRefSchema):
+class BayFeaturePropertiesSchema(AvailabilityFields, _StatusFields, BayRefSchema):
     suspended = fields.Boolean(required=True)
 
 
@@ -241,7 +263,7 @@ class StatusSchema(_StatusFields, _AtField):
     pass
 
 
-class BayDetailPropertiesSchema(BayRefSchema):
+class BayDetailPropertiesSchema(AvailabilityFields, BayRefSchema):
     geometry_quality = fields.String(required=True)
     regulation = fields.Nested(RegulationSchema, required=True)
     suspensions = fields.List(fields.Nested(SuspensionSchema), required=True)

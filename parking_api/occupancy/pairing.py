@@ -1,0 +1,101 @@
+"""Pairing starts with ends into stays, whatever order the events arrive in.
+
+A stay's key is the CDS ``event_session_id`` where the sensor sends one, else the space, else nothing (a
+single-space sensor). Rules, applied to events in event-time order:
+
+- a start fills the missing start of an end-without-start with its key that ended after it (the end came first);
+  otherwise it opens a stay — and a start on a key whose stay is still open closes that stay at this start (the
+  sensor missed the departure);
+- an end closes the open stay with its key that started at or before it (the latest such); otherwise it is kept
+  as an end without a start (``started_at`` null), which a late start can still complete.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from parking_api.occupancy.events import Event, EventType
+
+
+@dataclass
+class Stay:
+    id: int | None
+    place_id: int
+    session_key: str | None
+    space: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    start_event_id: uuid.UUID | None = None
+    end_event_id: uuid.UUID | None = None
+    vehicle_type: str | None = None
+    permits: list[str] | None = None
+    badge: str | None = None
+    plate_hash: str | None = None
+    simulated: bool = False
+    changed: bool = False
+
+
+def pair(stays: list[Stay], events: Iterable[tuple[Event, int, str | None]]) -> list[Stay]:
+    """Apply ``(event, place_id, plate_hash)`` starts and ends to ``stays`` (changed in place, new ones appended);
+    returns every stay, those to write marked ``changed`` or without an id."""
+    for event, place_id, plate in sorted(events, key=lambda item: item[0].event_time):
+        key = event.session_key
+        mine = [s for s in stays if s.place_id == place_id and s.session_key == key]
+        if event.event_type is EventType.PARK_START:
+            _start(stays, mine, event, place_id, plate)
+        elif event.event_type is EventType.PARK_END:
+            _end(stays, mine, event, place_id)
+    return stays
+
+
+def _start(stays: list[Stay], mine: list[Stay], event: Event, place_id: int, plate: str | None) -> None:
+    t = event.event_time
+    waiting = [s for s in mine if s.started_at is None and s.ended_at is not None and s.ended_at >= t]
+    if waiting:
+        stay = min(waiting, key=lambda s: s.ended_at)
+        stay.started_at, stay.start_event_id, stay.changed = t, event.event_id, True
+        _describe(stay, event, plate)
+        return
+    for stay in mine:
+        if stay.ended_at is None and stay.started_at is not None and stay.started_at <= t and key_is_exclusive(stay):
+            stay.ended_at, stay.changed = t, True
+    stay = Stay(None, place_id, event.session_key, event.space, t, None, event.event_id, simulated=event.simulated)
+    _describe(stay, event, plate)
+    stays.append(stay)
+
+
+def _end(stays: list[Stay], mine: list[Stay], event: Event, place_id: int) -> None:
+    t = event.event_time
+    open_before = [s for s in mine if s.ended_at is None and s.started_at is not None and s.started_at <= t]
+    if open_before:
+        stay = max(open_before, key=lambda s: s.started_at)
+        stay.ended_at, stay.end_event_id, stay.changed = t, event.event_id, True
+        return
+    stays.append(
+        Stay(
+            None,
+            place_id,
+            event.session_key,
+            event.space,
+            None,
+            t,
+            end_event_id=event.event_id,
+            simulated=event.simulated,
+        )
+    )
+
+
+def key_is_exclusive(stay: Stay) -> bool:
+    """Whether a stay's key names one vehicle at a time (a session id or a space): a bay-wide key does not, since a
+    multi-space bay without spaces may hold several stays at once."""
+    return stay.session_key is not None
+
+
+def _describe(stay: Stay, event: Event, plate: str | None) -> None:
+    stay.vehicle_type = stay.vehicle_type or event.vehicle_type
+    stay.permits = stay.permits or (list(event.permits) or None)
+    stay.badge = stay.badge or event.badge
+    stay.plate_hash = stay.plate_hash or plate
