@@ -22,6 +22,10 @@ details. Data: London Borough of Camden, Open Government Licence v3.0.
 """
 
 
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""The largest request body (a batch of 1,000 events is well under it)."""
+
+
 def create_app(settings: Settings | None = None, *, testing: bool = False, bind: Connection | None = None) -> Flask:
     """Build the app. Without ``settings`` they are read from the environment; tests pass their own (and may
     ``bind`` every session to a connection whose transaction they roll back)."""
@@ -43,7 +47,14 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, bind:
     logging.basicConfig(level=settings.log_level)
 
     db.init_app(app, settings, bind=bind)
-    CORS(app, origins=list(settings.cors_origins), methods=["GET", "HEAD", "OPTIONS"], expose_headers=["ETag"])
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    CORS(
+        app,
+        origins=list(settings.cors_origins),
+        methods=["GET", "HEAD", "OPTIONS", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
+    )
     api = Api(app)
     errors.register(app)  # after Api(): our problem-details handlers replace flask-smorest's
     app.register_blueprint(health.blueprint)

@@ -94,6 +94,124 @@ def serve(host: str, port: int, workers: int, timeout: int) -> None:
     os.execv(sys.executable, args)
 
 
+@main.group()
+def keys() -> None:
+    """API keys of councils, sensors and apps (stored hashed; the key itself is shown once, at creation)."""
+
+
+def _session():
+    from sqlalchemy.orm import Session
+
+    from parking_api.store.db import make_engine
+
+    engine = make_engine(database_url(), pool_size=1)
+    return engine, Session(engine)
+
+
+@keys.command("create")
+@click.option("--role", required=True, type=click.Choice(["council", "sensor", "app"]), help="What the key may do.")
+@click.option("--name", required=True, help="Who holds it (e.g. 'Camden parking team', 'Acme sensors').")
+@click.option("--sources", help="Comma-separated sources the key is limited to (default: all).")
+@click.option("--rate", default=20.0, show_default=True, type=click.FloatRange(min=0.001), help="Requests/s sustained.")
+@click.option("--burst", default=200, show_default=True, type=click.IntRange(1), help="Requests in a burst.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def keys_create(role: str, name: str, sources: str | None, rate: float, burst: int, as_json: bool) -> None:
+    """Create a key; prints its id and, this once, the key."""
+    import json
+
+    from parking_api.services import keys as service
+
+    engine, session = _session()
+    try:
+        with session.begin():
+            wanted = [s for s in (sources or "").split(",") if s.strip()] or None
+            new = service.create(session, role=role, name=name, sources=wanted, rate=rate, burst=burst)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        session.close()
+        engine.dispose()
+    if as_json:
+        body = {"id": new.id, "key": new.key, "role": new.role, "name": new.name, "sources": new.sources}
+        click.echo(json.dumps({**body, "sources": list(new.sources) if new.sources else None}))
+    else:
+        click.echo(f"id:      {new.id}\nrole:    {new.role}\nsources: {', '.join(new.sources or ['all'])}")
+        click.echo(f"key:     {new.key}\n(store the key now: it is not shown again)")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def keys_list(as_json: bool) -> None:
+    """Every key (never the secret): id, name, role, sources, limits, last use, revocation."""
+    import json
+
+    from parking_api.services import keys as service
+
+    engine, session = _session()
+    try:
+        rows = service.listing(session)
+    finally:
+        session.close()
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows, default=str))
+        return
+    for row in rows:
+        state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
+        used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never"
+        scope = ",".join(row["sources"]) if row["sources"] else "all"
+        click.echo(
+            f"{row['id']}  {row['role']:<7}  {state:<24}  sources={scope}  rate={float(row['rate_per_second']):g}/s"
+            f" burst={row['burst']}  last used {used}  {row['name']}"
+        )
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke key KEY_ID (its requests get 401 at once)."""
+    from parking_api.services import keys as service
+
+    engine, session = _session()
+    try:
+        with session.begin():
+            found = service.revoke(session, key_id)
+    finally:
+        session.close()
+        engine.dispose()
+    if not found:
+        click.echo(f"error: no key {key_id!r}", err=True)
+        sys.exit(1)
+    click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def events() -> None:
+    """Raw occupancy events (import history with `parking load events`)."""
+
+
+@events.command("prune")
+@click.option("--weeks", type=click.IntRange(1), help="Keep this many weeks (default PARKING_EVENT_RETENTION_WEEKS).")
+def events_prune(weeks: int | None) -> None:
+    """Delete raw events older than the retention. Sessions, occupancy and the record of every event_id stay, so
+    usage and forecasts keep their history and a replayed event is still a duplicate."""
+    from datetime import UTC, datetime, timedelta
+
+    from parking_api.store import events as store
+
+    settings = Settings.from_environment()
+    keep = timedelta(weeks=weeks) if weeks else settings.event_retention
+    engine, session = _session()
+    try:
+        with session.begin():
+            removed = store.prune(session, datetime.now(UTC) - keep)
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo(f"pruned {removed} raw events older than {keep.days} days")
+
+
 def _add_registered_commands() -> None:
     for entry in entry_points(group=COMMANDS_GROUP):
         main.add_command(entry.load(), entry.name)

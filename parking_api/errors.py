@@ -23,6 +23,10 @@ class InvalidInput(DomainError):
         self.reason = reason
 
 
+class InvalidBody(InvalidInput):
+    """A request body that is not what the operation takes at all (nothing in it was used)."""
+
+
 class NotFound(DomainError):
     """The thing asked about is not (or no longer) in the data."""
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from parking_api.errors import (
     Conflict,
     DomainError,
+    InvalidBody,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -60,6 +61,7 @@ path so that a client's developer can read it."""
 
 DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     InvalidInput: (400, "invalid-parameter"),
+    InvalidBody: (400, "invalid-body"),
     UnknownBay: (404, "unknown-bay"),
     UnknownZone: (404, "unknown-zone"),
     UnknownSuspension: (404, "unknown-suspension"),

@@ -283,18 +283,6 @@ def update_occupancy(session: Session, events: Sequence[Event], place_of: dict[u
     )
 
 
-def occupancy_of(session: Session, place_id: int) -> dict[str, Any] | None:
-    row = (
-        session.execute(
-            text("SELECT occupied, observed_at, last_event_type, simulated FROM occupancy WHERE place_id = :id"),
-            {"id": place_id},
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
-
-
 def read_events(
     session: Session,
     *,
@@ -358,3 +346,30 @@ def prune(session: Session, older_than: datetime) -> int:
             session.execute(text(f'DROP TABLE "{name}"'))
     removed += session.execute(text("DELETE FROM events WHERE event_time < :t"), {"t": older_than}).rowcount
     return removed
+
+
+def source_timezone(session: Session, source: str) -> str:
+    tz = session.execute(text("SELECT timezone FROM sources WHERE name = :n"), {"n": source}).scalar_one_or_none()
+    return tz or "Europe/London"
+
+
+def bay_occupancy(session: Session, source: str, ref: str) -> dict[str, Any] | None:
+    """A live bay with its spaces, time zone and occupancy row (``occupancy`` null when never observed)."""
+    row = (
+        session.execute(
+            text(
+                """SELECT s.name AS source, p.ref, p.spaces, s.timezone,
+                          CASE WHEN o.place_id IS NULL THEN NULL ELSE json_build_object(
+                              'occupied', o.occupied, 'observed_at', o.observed_at,
+                              'last_event_type', o.last_event_type, 'simulated', o.simulated) END AS occupancy
+                     FROM places p
+                     JOIN sources s ON s.id = p.source_id
+                     LEFT JOIN occupancy o ON o.place_id = p.id
+                    WHERE s.name = :source AND p.ref = :ref AND p.retired_at IS NULL"""
+            ),
+            {"source": source, "ref": ref},
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None

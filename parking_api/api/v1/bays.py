@@ -6,8 +6,9 @@ from flask.views import MethodView
 from marshmallow import RAISE
 
 from parking_api.api.v1 import bodies, http
-from parking_api.api.v1.args import BayArgs, BaysArgs, ScheduleArgs
-from parking_api.api.v1.schemas import BayDetailResponse, BaysResponse, ScheduleResponse
+from parking_api.api.v1.args import BayArgs, BaysArgs, NoArgs, ScheduleArgs
+from parking_api.api.v1.schemas import AvailabilityResponse, BayDetailResponse, BaysResponse, ScheduleResponse
+from parking_api.services.availability import bay_availability
 from parking_api.services.bay import bay, schedule
 from parking_api.services.bays import bays_near
 
@@ -74,3 +75,26 @@ class BaySchedule(MethodView):
             start=args.get("from_"),
             end=args.get("to"),
         )
+
+
+@blueprint.route("/bays/<string:source>/<string:ref>/availability")
+class BayAvailability(MethodView):
+    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.response(200, AvailabilityResponse)
+    def get(self, source: str, ref: str, **_args):
+        """A bay's free spaces now
+
+        Live counts while the bay's sensor or app keeps reporting; `availability_status` is `unknown` (counts
+        null) once its latest report is older than the staleness limit, after `comms_lost`, or when it was never
+        observed. Cached no longer than the counts stay fresh.
+        """
+        context = http.request_context()
+        result = bay_availability(context, source=source, ref=ref)
+        body = {
+            "source": result.source,
+            "ref": result.ref,
+            "spaces": result.spaces,
+            **bodies.availability_json(result.availability, result.timezone),
+            "stale_after_seconds": result.stale_after_seconds,
+        }
+        return http.json_response(body, now=context.now, changes=result.changes, live=True, personal=False)

@@ -41,9 +41,12 @@ Answered = TypeVar("Answered", bound=Fresh)
 
 def register_spec(api: Api) -> None:
     """Document our problem details (RFC 7807) once per app, and make v1 operations refer to them."""
+    from parking_api.api.auth import SECURITY_SCHEME
     from parking_api.api.v1.schemas import ProblemSchema
 
     spec = api.spec
+    if "bearerAuth" not in spec.components.security_schemes:
+        spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     if "Problem" not in spec.components.schemas:
         spec.components.schema("Problem", schema=ProblemSchema)
     if PROBLEM_RESPONSE not in spec.components.responses:
@@ -56,9 +59,12 @@ def register_spec(api: Api) -> None:
         )
 
 
-def _problem_doc_callback(not_found: set[str]):
+def _problem_doc_callback(not_found: set[str], *, keyed: bool = False):
     def callback(doc: dict[str, Any], doc_info: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         responses = doc.setdefault("responses", {})
+        if keyed:
+            for status in ("401", "403", "429"):
+                responses[status] = PROBLEM_RESPONSE
         responses.pop(422, None)
         responses.pop("422", None)
         responses["400"] = PROBLEM_RESPONSE
@@ -71,10 +77,13 @@ def _problem_doc_callback(not_found: set[str]):
     return callback
 
 
-def make_blueprint(name: str, import_name: str, *, description: str, not_found: bool = False) -> Blueprint:
-    """A v1 blueprint with problem-details docs and the caching after-request hook."""
+def make_blueprint(
+    name: str, import_name: str, *, description: str, not_found: bool = False, keyed: bool = False
+) -> Blueprint:
+    """A v1 blueprint with problem-details docs (``keyed``: its operations need an API key) and the caching
+    after-request hook."""
     blp = Blueprint(name, import_name, url_prefix="/v1", description=description)
-    blp._prepare_doc_cbks.append(_problem_doc_callback({"*"} if not_found else set()))
+    blp._prepare_doc_cbks.append(_problem_doc_callback({"*"} if not_found else set(), keyed=keyed))
     blp.after_request(_conditional)
     return blp
 
@@ -149,6 +158,8 @@ def json_response(
 
 def _conditional(response: Response) -> Response:
     """Strong ETag from the body; ``If-None-Match`` answered with 304 (headers kept, no body)."""
+    if request.method not in ("GET", "HEAD"):
+        return response
     if response.status_code != 200 or response.direct_passthrough or not response.is_json:
         return response
     if "Cache-Control" not in response.headers:

@@ -324,3 +324,51 @@ class SourceSchema(_Out):
 
 class SourcesResponse(_Out):
     sources = fields.List(fields.Nested(SourceSchema), required=True)
+
+
+class EventResultSchema(_Out):
+    event_id = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["accepted", "duplicate", "rejected"]))
+    reason = fields.String(required=True, allow_none=True, metadata={"description": "Why, unless accepted."})
+
+
+class EventCountsSchema(_Out):
+    accepted = fields.Integer(required=True)
+    duplicate = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+
+
+class EventsPosted(_Out):
+    results = fields.List(fields.Nested(EventResultSchema), required=True)
+    counts = fields.Nested(EventCountsSchema, required=True)
+
+
+class EventsDataSchema(_Out):
+    events = fields.List(fields.Dict(), required=True, metadata={"description": "As posted, without plates."})
+
+
+class LinksSchema(_Out):
+    next = fields.String(required=True, allow_none=True)
+
+
+class EventsPage(_Out):
+    version = fields.String(required=True)
+    time_zone = fields.String(required=True)
+    last_updated = fields.Integer(required=True, metadata={"description": "Epoch milliseconds (as CDS writes it)."})
+    data = fields.Nested(EventsDataSchema, required=True)
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class SuspensionOut(_Out):
+    id = fields.Integer(required=True)
+    source = fields.String(required=True)
+    ref = fields.String(required=True)
+    start = _instant("", required=True)
+    end = _instant("", required=True)
+    reason = fields.String(required=True)
+    origin = fields.String(required=True, validate=validate.OneOf(["file", "api"]))
+    created_at = _instant("", required=True)
+
+
+class SuspensionsOut(_Out):
+    suspensions = fields.List(fields.Nested(SuspensionOut), required=True)
