@@ -16,8 +16,9 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Partitions are made on demand, by whoever inserts first: under an advisory lock (two writers never race to create
-# the same one) and SECURITY DEFINER, so that a role that may only insert events needs no CREATE privilege.
+# Partitions are made on demand, by whoever inserts first: under an advisory lock (two writers rarely race to create
+# the same one; the one that loses — its catalogue cache may not show the winner's table yet — ignores the
+# duplicate) and SECURITY DEFINER, so that a role that may only insert events needs no CREATE privilege.
 ENSURE_PARTITION = """
 CREATE FUNCTION ensure_event_partition(at timestamptz) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -27,10 +28,12 @@ DECLARE
 BEGIN
     IF to_regclass(name) IS NULL THEN
         PERFORM pg_advisory_xact_lock(hashtext('ensure_event_partition'), hashtext(name));
-        IF to_regclass(name) IS NULL THEN
+        BEGIN
             EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)',
                            name, month_start, month_start + interval '1 month');
-        END IF;
+        EXCEPTION WHEN duplicate_table THEN
+            NULL;
+        END;
     END IF;
     RETURN name;
 END $$;
