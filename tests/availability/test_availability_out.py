@@ -69,9 +69,7 @@ def test_live_counts_are_not_cached_past_their_refresh(api, sensor, bay_refs):
 
 def test_a_simulated_bay_says_so(api, sensor, bay_refs):
     ref = next(bay_refs)
-    api.post(
-        "/v1/events", json=[event(ref, "scheduled_report", occupied=0, event_source="simulator")], headers=sensor
-    )
+    api.post("/v1/events", json=[event(ref, "scheduled_report", occupied=0, event_source="simulator")], headers=sensor)
     assert api.get(f"/v1/bays/camden/{ref}/availability").get_json()["availability_simulated"] is True
     api.post("/v1/events", json=[event(ref, "scheduled_report", occupied=0)], headers=sensor)  # a real sensor
     assert api.get(f"/v1/bays/camden/{ref}/availability").get_json()["availability_simulated"] is False

@@ -63,9 +63,7 @@ def test_replaying_a_batch_stores_nothing_twice(api, sensor, bay_refs, sql):
     ids = [e["event_id"] for e in batch]
     assert sql("SELECT count(*) FROM events WHERE event_id = ANY(CAST(:ids AS uuid[]))", ids=ids)[0][0] == 2
     assert sql("SELECT count(*) FROM event_ids WHERE event_id = ANY(CAST(:ids AS uuid[]))", ids=ids)[0][0] == 2
-    sessions = sql(
-        "SELECT count(*) FROM parking_sessions s JOIN places p ON p.id = s.place_id WHERE p.ref = :r", r=ref
-    )
+    sessions = sql("SELECT count(*) FROM parking_sessions s JOIN places p ON p.id = s.place_id WHERE p.ref = :r", r=ref)
     assert sessions[0][0] == 1
 
 
