@@ -5,6 +5,7 @@
     parking load suspensions FILE-OR-URL --source NAME [--timezone TZ] [--inclusive-ends]
     parking load curblr      FILE-OR-URL --source NAME [--timezone TZ] [--holidays CAL] [--inclusive-ends]
     parking load mapped      FILE-OR-URL --source NAME --mapping FILE [--timezone TZ] [--holidays CAL]
+    parking load events      FILE-OR-URL --source NAME [--observed-at ISO] [--ref-column COLUMN] [--match-within METRES]
     parking load history [--source NAME] [--json]
     parking load rejects RUN [--json]
     parking load bundled
@@ -13,7 +14,8 @@ Exit status: 0 when the load succeeded (or the dry run found something to load),
 or nothing could be loaded, 2 for a usage error (such as a missing --source).
 
 The kinds, and the options each reads, are declared in ``registry.py``; every kind also takes --source, --dry-run
-and --json. This group joins the ``parking`` command through the ``parking.commands`` entry point (pyproject.toml).
+and --json. ``events`` (occupancy history, not a place table) is a command of its own, in ``events.py``. This group
+joins the ``parking`` command through the ``parking.commands`` entry point (pyproject.toml).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from parking_api.settings import Settings, SettingsError
 from parking_api.store.load.runs import history, run_rejects
 
 from .base import UsageError
+from .events import SnapshotOptions, format_events_report, load_events, observed_at_option
 from .registry import KINDS, Kind, Option
 from .report import format_report
 from .runner import load_bundled, run_load
@@ -133,6 +136,75 @@ for _kind in KINDS.values():
     _kind_command(_kind)
 
 
+@load.command("events")
+@click.argument("location", metavar="PATH-OR-URL")
+@click.option("--source", required=True, help="The source whose loaded bays the events are for.")
+@click.option(
+    "--observed-at",
+    metavar="ISO",
+    help="Sensor snapshots (required for them): when the snapshot was taken, ISO 8601 with an offset.",
+)
+@click.option(
+    "--ref-column",
+    metavar="COLUMN",
+    help="Sensor snapshots: the file's column holding the bay's ref in --source.",
+)
+@click.option(
+    "--match-within",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="METRES",
+    help="Sensor snapshots: match each sensor to the nearest live bay of --source within this distance.",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text report.")
+def events_command(
+    location: str,
+    source: str,
+    observed_at: str | None,
+    ref_column: str | None,
+    match_within: float | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Import occupancy events of any age for a source's bays: a JSON or CSV event log, or a sensor snapshot.
+
+    One transaction (all or nothing), batches checked as POST /v1/events checks them; an event_id received before
+    is a duplicate, counted but not loaded again. A sensor snapshot (bay_id,status,lat,lon, no times) becomes one
+    scheduled_report per sensor at --observed-at, for the bay named in --ref-column and/or the nearest live bay
+    within --match-within metres. PATH-OR-URL is a file path or an http(s) URL.
+    """
+    settings = _settings()
+    _sigterm_to_exit()
+    try:
+        snapshot = SnapshotOptions(
+            observed_at=observed_at_option(observed_at) if observed_at is not None else None,
+            ref_column=ref_column,
+            match_within=match_within,
+        )
+        report = load_events(
+            settings.database_url,
+            location,
+            source=source,
+            plate_key=settings.plate_key,
+            snapshot=snapshot,
+            dry_run=dry_run,
+            progress=not as_json,
+        )
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was changed (the run is recorded as failed)", err=True)
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(format_events_report(report))
+    if not report.ok:
+        if not as_json:
+            click.echo(f"load failed: {report.error}", err=True)
+        sys.exit(1)
+
+
 @load.command("history")
 @click.option("--source", help="Only this source's runs.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000), help="How many runs.")
@@ -154,6 +226,8 @@ def history_command(source: str | None, limit: int, as_json: bool) -> None:
             f"{r['run_id']:>5}  {r['source']:<12} {r['kind']:<12} {r['status']:<9} {started:<19} "
             f"{r['read']:>8} {r['loaded']:>8} {r['rejected']:>8} {r['retired']:>7}  {r['location']}"
         )
+        if r["kind"] == "events" and (r["flagged_by_reason"] or {}).get("duplicate"):
+            click.echo(f"       duplicates: {r['flagged_by_reason']['duplicate']} (received before, not loaded again)")
         if r["error"]:
             click.echo(f"       error: {r['error']}")
 

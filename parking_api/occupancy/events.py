@@ -111,6 +111,8 @@ def _text(raw: dict[str, Any], name: str, *, required: bool = False, prefix: str
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise EventRefused(label, "must be a non-empty string")
+    if "\x00" in value:
+        raise EventRefused(label, "must not contain NUL characters")
     if len(value) > MAX_TEXT:
         raise EventRefused(label, f"is longer than {MAX_TEXT} characters")
     return value.strip()
@@ -160,6 +162,8 @@ def parse_event(raw: Any, *, now: datetime, oldest: datetime | None) -> Event:
     if event_source is not None and not _EVENT_SOURCE.match(event_source):
         raise EventRefused("event_source", "must be a lower-case word such as in_ground, camera, meter, app, simulator")
     payload = dict(raw)
+    if _has_nul(payload):
+        raise EventRefused("event", "must not contain NUL characters (\\u0000): they cannot be stored")
     if isinstance(payload.get("vehicle"), dict):
         payload["vehicle"] = {k: v for k, v in payload["vehicle"].items() if k != "plate"}
     return Event(
@@ -178,6 +182,16 @@ def parse_event(raw: Any, *, now: datetime, oldest: datetime | None) -> Event:
         event_source=event_source,
         payload=payload,
     )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _vehicle(raw: Any) -> tuple[str | None, str | None, tuple[str, ...], str | None]:

@@ -260,3 +260,10 @@ def test_an_event_id_is_its_idempotency_key_whatever_the_rest_says(api, sensor, 
     post(api, sensor, [first])
     assert post(api, sensor, [changed]).get_json()["results"][0]["status"] == "duplicate"
     assert uuid.UUID(first["event_id"])
+
+
+def test_a_nul_character_anywhere_in_an_event_rejects_that_event_only(api, sensor, bay_refs):
+    ref = next(bay_refs)
+    batch = [event(ref, space="a\x00b"), event(ref, note={"x": ["\x00"]}), event(ref, "scheduled_report", occupied=0)]
+    body = api.post("/v1/events", json=batch, headers=sensor).get_json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "rejected", "accepted"]
