@@ -17,14 +17,22 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from .support import BEDFORD_ROW, ELIZABETH_MEWS, GRAFTON_WAY, ROYAL_COLLEGE_STREET
 
-OPERATIONS = [  # every documented operation (all are GET)
+OPERATIONS = [  # every public operation (all are GET)
     "/v1/can-i-park",
     "/v1/bays",
     "/v1/bays/{source}/{ref}",
     "/v1/bays/{source}/{ref}/schedule",
+    "/v1/bays/{source}/{ref}/availability",
     "/v1/zones",
     "/v1/zones/{code}",
     "/v1/sources",
+]
+KEYED_OPERATIONS = [  # the operations that need an API key, with the role that may use them
+    ("POST", "/v1/events", "sensor"),
+    ("GET", "/v1/events", "council"),
+    ("POST", "/v1/suspensions", "council"),
+    ("GET", "/v1/suspensions", "council"),
+    ("DELETE", "/v1/suspensions/{suspension_id}", "council"),
 ]
 
 
@@ -112,6 +120,82 @@ def test_no_server_errors_and_responses_match_their_schema(api_schema, live_serv
         steer(path, case, data)
         case.call_and_validate(
             base_url=live_server, checks=[not_a_server_error, response_schema_conformance], timeout=30
+        )
+
+    fuzz()
+
+
+EVENT_TYPES = st.sampled_from(["park_start", "park_end", "comms_lost", "comms_restored", "scheduled_report", "x"])
+
+
+def steer_keyed(path: str, method: str, case, data) -> None:
+    """Half the cases are made plausible: events for real bays at recent times, suspensions of real bays."""
+    if not data.draw(st.booleans(), label="steer"):
+        return
+    if (method, path) == ("POST", "/v1/events"):
+        now = datetime.now().astimezone()
+        events = []
+        for _ in range(data.draw(st.integers(0, 5))):
+            kind = data.draw(EVENT_TYPES)
+            item = {
+                "event_id": str(data.draw(st.uuids())),
+                "event_type": kind,
+                "event_time": (now - timedelta(seconds=data.draw(st.integers(-600, 100_000)))).isoformat(),
+                "bay": {"source": "camden", "ref": data.draw(st.sampled_from(REFS))},
+            }
+            if kind == "scheduled_report":
+                item["occupied"] = data.draw(st.integers(-1, 5))
+            events.append(item)
+        case.body = events
+    elif (method, path) == ("POST", "/v1/suspensions"):
+        start = data.draw(INSTANTS)
+        case.body = {
+            "source": "camden",
+            "ref": data.draw(st.sampled_from(REFS)),
+            "start": start.isoformat() + data.draw(OFFSETS),
+            "end": (start + timedelta(hours=data.draw(st.integers(-2, 48)))).isoformat(),
+        }
+
+
+@pytest.fixture(scope="module")
+def keys_by_role(loaded_db_url):
+    from sqlalchemy.orm import Session
+
+    from parking_api.services import keys
+    from parking_api.store.db import make_engine
+
+    engine = make_engine(loaded_db_url, pool_size=1)
+    with Session(engine) as session, session.begin():
+        made = {
+            role: keys.create(session, role=role, name=f"fuzz {role}", rate=1000, burst=10_000).key
+            for role in ("sensor", "council")
+        }
+    engine.dispose()
+    return made
+
+
+@pytest.mark.parametrize(("method", "path", "role"), KEYED_OPERATIONS)
+def test_keyed_operations_have_no_server_errors_and_match_their_schema(
+    api_schema, live_server, keys_by_role, method, path, role
+):
+    operation = api_schema[path][method]
+    headers = {"Authorization": f"Bearer {keys_by_role[role]}"}
+
+    @given(case=operation.as_strategy(), data=st.data())
+    @settings(
+        max_examples=30,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def fuzz(case, data):
+        steer_keyed(path, method, case, data)
+        case.call_and_validate(
+            base_url=live_server,
+            headers=headers,
+            checks=[not_a_server_error, response_schema_conformance],
+            timeout=30,
         )
 
     fuzz()
