@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg2.extras import execute_values
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from parking_api.occupancy.events import Event, EventType
@@ -56,10 +56,32 @@ def bays(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, s
 
 
 def ensure_partitions(session: Session, times: Iterable[datetime]) -> None:
-    """Make the monthly partitions these event times fall in (no-ops for the ones that exist)."""
+    """Make the monthly partitions these event times fall in (no-ops for the ones that exist).
+
+    Creating a partition locks the whole ``events`` table until its transaction ends; held through a batch, that
+    lock could deadlock with a batch that holds a bay's lock and waits to insert. So when the session is bound to
+    an engine (the API), partitions are made in a short transaction of their own, committed at once; a session on
+    a connection (an import, a test) makes them in its own transaction, before it takes any bay lock.
+    """
     months = sorted({t.replace(day=1, hour=12, minute=0, second=0, microsecond=0) for t in times})
-    for month in months:
-        session.execute(text("SELECT ensure_event_partition(:at)"), {"at": month})
+    if not months:
+        return
+    bind = session.get_bind()
+    missing = [m for m in months if not _partition_exists(session, m)]
+    if not missing:
+        return
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            for month in missing:
+                conn.execute(text("SELECT ensure_event_partition(:at)"), {"at": month})
+    else:
+        for month in missing:
+            session.execute(text("SELECT ensure_event_partition(:at)"), {"at": month})
+
+
+def _partition_exists(session: Session, month: datetime) -> bool:
+    name = f"events_p{month:%Y%m}"
+    return session.execute(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": name}).scalar_one()
 
 
 def lock_bays(session: Session, place_ids: Iterable[int]) -> None:
