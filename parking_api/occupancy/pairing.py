@@ -4,8 +4,8 @@ A stay's key is the CDS ``event_session_id`` where the sensor sends one, else th
 single-space sensor). Rules, applied to events in event-time order:
 
 - a start fills the missing start of an end-without-start with its key that ended after it (the end came first);
-  otherwise it opens a stay — and a start on a key whose stay is still open closes that stay at this start (the
-  sensor missed the departure);
+  a start of a session already open is the same stay reported again; otherwise it opens a stay — and a start on a
+  space whose stay is still open closes that stay at this start (the sensor missed the departure);
 - an end closes the open stay with its key that started at or before it (the latest such); otherwise it is kept
   as an end without a start (``started_at`` null), which a late start can still complete.
 """
@@ -13,6 +13,7 @@ single-space sensor). Rules, applied to events in event-time order:
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,50 +42,53 @@ class Stay:
 def pair(stays: list[Stay], events: Iterable[tuple[Event, int, str | None]]) -> list[Stay]:
     """Apply ``(event, place_id, plate_hash)`` starts and ends to ``stays`` (changed in place, new ones appended);
     returns every stay, those to write marked ``changed`` or without an id."""
+    by_key: dict[tuple[int, str | None], list[Stay]] = defaultdict(list)
+    for stay in stays:
+        by_key[(stay.place_id, stay.session_key)].append(stay)
     for event, place_id, plate in sorted(events, key=lambda item: item[0].event_time):
-        key = event.session_key
-        mine = [s for s in stays if s.place_id == place_id and s.session_key == key]
+        mine = by_key[(place_id, event.session_key)]
         if event.event_type is EventType.PARK_START:
-            _start(stays, mine, event, place_id, plate)
+            made = _start(mine, event, place_id, plate)
         elif event.event_type is EventType.PARK_END:
-            _end(stays, mine, event, place_id)
+            made = _end(mine, event, place_id)
+        else:
+            continue
+        if made is not None:
+            mine.append(made)
+            stays.append(made)
     return stays
 
 
-def _start(stays: list[Stay], mine: list[Stay], event: Event, place_id: int, plate: str | None) -> None:
+def _start(mine: list[Stay], event: Event, place_id: int, plate: str | None) -> Stay | None:
+    """Complete a waiting end, or open a stay (returned: the caller keeps it)."""
     t = event.event_time
     waiting = [s for s in mine if s.started_at is None and s.ended_at is not None and s.ended_at >= t]
     if waiting:
         stay = min(waiting, key=lambda s: s.ended_at)
         stay.started_at, stay.start_event_id, stay.changed = t, event.event_id, True
         _describe(stay, event, plate)
-        return
-    for stay in mine:
-        if stay.ended_at is None and stay.started_at is not None and stay.started_at <= t and key_is_exclusive(stay):
+        return None
+    still_open = [s for s in mine if s.ended_at is None and s.started_at is not None and s.started_at <= t]
+    if still_open and event.session_id:
+        return None  # the same session reported again: one stay
+    for stay in still_open:
+        if key_is_exclusive(stay):
             stay.ended_at, stay.changed = t, True
     stay = Stay(None, place_id, event.session_key, event.space, t, None, event.event_id, simulated=event.simulated)
     _describe(stay, event, plate)
-    stays.append(stay)
+    return stay
 
 
-def _end(stays: list[Stay], mine: list[Stay], event: Event, place_id: int) -> None:
+def _end(mine: list[Stay], event: Event, place_id: int) -> Stay | None:
+    """Close the open stay this end belongs to, or keep the end as one without a start (returned)."""
     t = event.event_time
     open_before = [s for s in mine if s.ended_at is None and s.started_at is not None and s.started_at <= t]
     if open_before:
         stay = max(open_before, key=lambda s: s.started_at)
         stay.ended_at, stay.end_event_id, stay.changed = t, event.event_id, True
-        return
-    stays.append(
-        Stay(
-            None,
-            place_id,
-            event.session_key,
-            event.space,
-            None,
-            t,
-            end_event_id=event.event_id,
-            simulated=event.simulated,
-        )
+        return None
+    return Stay(
+        None, place_id, event.session_key, event.space, None, t, end_event_id=event.event_id, simulated=event.simulated
     )
 
 
