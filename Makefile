@@ -1,6 +1,7 @@
 # Kerbside parking backend: two commands on a fresh machine.
 #
-#   make run     set up everything (virtualenv, PostgreSQL + PostGIS, bundled data) and serve the API
+#   make run     set up everything (virtualenv, PostgreSQL + PostGIS, bundled data) and serve the API, with simulated
+#                occupancy events for the bundled bays (SIMULATE=0: without)
 #   make test    run the test suite against a real PostGIS
 #
 # Without DATABASE_URL, a private PostgreSQL cluster for this clone is used (postgis/localdb.sh: installed with
@@ -16,12 +17,14 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIMULATE ?= 1
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 VENV := .venv
 VENV_STAMP := $(VENV)/.kerbside-installed
 LOCALDB := postgis/localdb.sh
+SIMULATE_LOG := $(VENV)/simulate.log
 # First line of a recipe that needs the database: exports DATABASE_URL (the `db` prerequisite has started it).
 EXPORT_DATABASE_URL := DATABASE_URL="$$(postgis/env.sh)"; export DATABASE_URL
 APT_INSTALL := { apt-get update || { sleep 5; apt-get update; }; } && \
@@ -30,7 +33,7 @@ APT_INSTALL := { apt-get update || { sleep 5; apt-get update; }; } && \
 .PHONY: help venv db run test lint bench stop clean
 
 help: ## List the targets
-	@echo "Usage: make TARGET [HOST=127.0.0.1] [PORT=8000] [PYTEST_ARGS=...] [DATABASE_URL=...]"
+	@echo "Usage: make TARGET [HOST=127.0.0.1] [PORT=8000] [SIMULATE=0] [PYTEST_ARGS=...] [DATABASE_URL=...]"
 	echo
 	awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -74,14 +77,25 @@ $(VENV_STAMP): pyproject.toml
 db: ## Start the private PostGIS (unless DATABASE_URL is set) and show the URL
 	@postgis/env.sh start >/dev/null
 
-run: venv db ## Migrate, load the bundled data once, and serve the API on HOST:PORT
+run: venv db ## Migrate, load the bundled data once, simulate live occupancy (unless SIMULATE=0) and serve on HOST:PORT
 	@$(EXPORT_DATABASE_URL)
 	echo "==> parking db upgrade"
 	$(VENV)/bin/parking db upgrade
 	echo "==> parking load bundled"
 	$(VENV)/bin/parking load bundled
+	simulator=
+	if [ "$(SIMULATE)" != 0 ]; then
+		# Simulated sensors, so that the bays show live availability at once.
+		echo "==> parking simulate --source camden --hours 3 --follow (log: $(SIMULATE_LOG); SIMULATE=0 to skip)"
+		$(VENV)/bin/parking simulate --source camden --hours 3 --follow >$(SIMULATE_LOG) 2>&1 &
+		simulator=$$!
+	fi
 	echo "==> serving the API: docs at http://$(HOST):$(PORT)/docs (Ctrl-C to stop; the database keeps running: make stop)"
-	exec $(VENV)/bin/parking serve --host $(HOST) --port $(PORT)
+	# In the background, so that this shell reacts at once to Ctrl-C or a kill of make: both processes stop together.
+	$(VENV)/bin/parking serve --host $(HOST) --port $(PORT) &
+	server=$$!
+	trap 'kill $$server $$simulator 2>/dev/null; wait; true' EXIT
+	wait $$server
 
 test: venv db ## Run the test suite (PYTEST_ARGS=...) against a real PostGIS
 	@$(EXPORT_DATABASE_URL)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from parking_api.occupancy.events import Event, EventRefused, event_id_of, parse_event
+from parking_api.occupancy.events import Event, EventRefused, EventType, event_id_of, parse_event
 from parking_api.occupancy.pairing import pair
 from parking_api.occupancy.plates import plate_hash
 from parking_api.store import events as store
@@ -114,9 +114,11 @@ def _store(session: Session, accepted: list[tuple[Event, store.Bay, str | None]]
     if not accepted:
         return
     store.insert_events(session, accepted, key_id=key_id)
-    places = {bay.place_id for _, bay, _ in accepted}
-    earliest = min(e.event_time for e, _, _ in accepted)
-    stays = store.pairable_sessions(session, places, earliest - PAIRING_LOOKBACK)
-    pair(stays, ((e, bay.place_id, plate) for e, bay, plate in accepted))
-    store.save_sessions(session, stays)
+    pairs = [item for item in accepted if item[0].event_type in (EventType.PARK_START, EventType.PARK_END)]
+    if pairs:
+        keys = {(bay.place_id, e.session_key) for e, bay, _ in pairs}
+        earliest = min(e.event_time for e, _, _ in pairs)
+        stays = store.pairable_sessions(session, keys, earliest - PAIRING_LOOKBACK)
+        pair(stays, ((e, bay.place_id, plate) for e, bay, plate in pairs))
+        store.save_sessions(session, stays)
     store.update_occupancy(session, [e for e, _, _ in accepted], {e.event_id: b.place_id for e, b, _ in accepted})

@@ -148,17 +148,20 @@ def insert_events(session: Session, events: Sequence[tuple[Event, Bay, str | Non
         cursor.close()
 
 
-def pairable_sessions(session: Session, place_ids: Iterable[int], since: datetime) -> list[Stay]:
-    """The sessions a new start or end may pair with: the open ones, and ends without a start since ``since``."""
+def pairable_sessions(session: Session, keys: Iterable[tuple[int, str | None]], since: datetime) -> list[Stay]:
+    """The stays a new start or end may pair with — of the same bay and key only: the open ones, and ends without
+    a start since ``since``. (Reading every open stay of a bay would grow with each stay a sensor never closed.)"""
+    wanted = sorted({(place, key or "") for place, key in keys})
     rows = session.execute(
         text(
-            """SELECT id, place_id, session_key, space, started_at, ended_at, start_event_id, end_event_id,
-                      vehicle_type, permits, badge, plate_hash, simulated
-                 FROM parking_sessions
-                WHERE place_id = ANY(CAST(:ids AS bigint[]))
-                  AND (ended_at IS NULL OR (started_at IS NULL AND ended_at >= :since))"""
+            """SELECT s.id, s.place_id, s.session_key, s.space, s.started_at, s.ended_at, s.start_event_id,
+                      s.end_event_id, s.vehicle_type, s.permits, s.badge, s.plate_hash, s.simulated
+                 FROM unnest(CAST(:places AS bigint[]), CAST(:keys AS text[])) AS k(place_id, session_key)
+                 JOIN parking_sessions s
+                   ON s.place_id = k.place_id AND coalesce(s.session_key, '') = k.session_key
+                WHERE s.ended_at IS NULL OR (s.started_at IS NULL AND s.ended_at >= :since)"""
         ),
-        {"ids": sorted(set(place_ids)), "since": since},
+        {"places": [p for p, _ in wanted], "keys": [k for _, k in wanted], "since": since},
     ).all()
     return [Stay(*row) for row in rows]
 
