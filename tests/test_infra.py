@@ -44,8 +44,11 @@ def _command_text(command: str | list[str]) -> str:
 
 
 def _runs_upgrade_load_serve(command: str) -> bool:
-    """The steps appear in order, each only after the previous one succeeded (``&&``)."""
-    return re.search(r"\s*&&\s*".join(re.escape(step) for step in SERVE_STEPS), command) is not None
+    """The steps appear in order, each only after the previous one succeeded (``&&``); between loading and serving
+    the compose file may start the simulator in the background (a ``{ … & }`` group)."""
+    upgrade, load, serve = (re.escape(step) for step in SERVE_STEPS)
+    pattern = rf"{upgrade}\s*&&\s*{load}\s*&&\s*(\{{\s.*?&\s*\}}\s*&&\s*)?(exec\s+)?{serve}"
+    return re.search(pattern, command) is not None
 
 
 # --- docker compose / Dockerfile ----------------------------------------------------------------------------------
