@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from parking_api.engine.model import Driver
 from parking_api.services.context import Context, Evaluated
 from parking_api.store import reads
+
+ALL_IN_AREA = 100_000
+"""Read every match when the page is cut after evaluation (2 km radius or 4 km² hold a few thousand bays at most)."""
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,18 @@ def bays_near(
     offset: int,
     driver: Driver,
     available: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+    categories: Sequence[str] | None = None,
+    can_park: bool | None = None,
 ) -> BaysNear:
-    """``available``: only bays with live counts and a free space now."""
+    """The bays within ``radius`` of the point, or intersecting ``bbox`` (ordered from its centre); ``available``:
+    only bays with live counts and a free space now; ``categories``: only these; ``can_park``: only those whose
+    answer for the driver at ``at`` is that (filtered after evaluation, so every match within the area is read —
+    the area is bounded — and paged here)."""
+    if bbox is not None:
+        lon, lat = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     moment = context.moment(at)
+    filtered = can_park is not None
     page, found = context.read_places(
         reads.bays_within,
         moment,
@@ -48,18 +61,25 @@ def bays_near(
         lon=lon,
         lat=lat,
         radius=radius,
-        limit=limit,
-        offset=offset,
+        limit=ALL_IN_AREA if filtered else limit,
+        offset=0 if filtered else offset,
         available=available,
         fresh_after=context.now - context.settings.stale_after,
+        bbox=bbox,
+        categories=categories,
     )
     tz = found.timezone(page.places[0]["source"] if page.places else None)
     instant = moment.local(tz)
     bays = [found.evaluate(row, driver, instant) for row in page.places]
+    matched = page.matched
+    if filtered:
+        bays = [item for item in bays if bool(item.answer.can_park) is can_park]
+        matched = len(bays)
+        bays = bays[offset : offset + limit]
     attributions: list[str] = []
-    for row in page.places:
+    for row in (item.row for item in bays):
         attribution = (found.source(row["source"]) or {}).get("attribution")
         if attribution and attribution not in attributions:
             attributions.append(attribution)
     live = moment.live or any(item.availability.live for item in bays)
-    return BaysNear(instant, tz, page.matched, bays, attributions, live)
+    return BaysNear(instant, tz, matched, bays, attributions, live)

@@ -210,16 +210,26 @@ def nearest_only(session: Session, *, lon: float, lat: float, radius: float = 30
     return dict(row) if row else None
 
 
-BAYS_WITHIN_SQL = text(
-    f"""
-WITH hits AS MATERIALIZED (
-    SELECT p.id, ST_Distance(p.geom::geography, {_GG}, false) AS distance_m
-      FROM places p
-     WHERE p.retired_at IS NULL AND ST_DWithin(p.geom::geography, {_GG}, :radius)
+_AVAILABLE_NOW = """
        AND (NOT :available OR EXISTS (
                SELECT 1 FROM occupancy o
                 WHERE o.place_id = p.id AND o.last_event_type <> 'comms_lost' AND o.observed_at > :fresh_after
                   AND o.occupied < greatest(coalesce(p.spaces, 1), 1)))
+       AND (CAST(:categories AS text[]) IS NULL OR p.category = ANY(CAST(:categories AS text[])))"""
+
+# Within a radius of the point, or intersecting a box (then ``lon``/``lat`` are the box's centre, for the order).
+_WITHIN_RADIUS = f"ST_DWithin(p.geom::geography, {_GG}, :radius)"
+_BOX = "ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)"
+_WITHIN_BOX = f"p.geom && {_BOX} AND ST_Intersects(p.geom, {_BOX})"
+
+
+def _bays_within_sql(where: str) -> Any:
+    return text(
+        f"""
+WITH hits AS MATERIALIZED (
+    SELECT p.id, ST_Distance(p.geom::geography, {_GG}, false) AS distance_m
+      FROM places p
+     WHERE p.retired_at IS NULL AND {where}{_AVAILABLE_NOW}
 ),
 page AS MATERIALIZED (
     SELECT id, distance_m FROM hits ORDER BY distance_m, id LIMIT :limit OFFSET :offset
@@ -236,7 +246,11 @@ SELECT
     ({_REGULATIONS_JSON} WHERE r.id IN (SELECT regulation_id FROM placed)) AS regulations,
     (SELECT coalesce(json_agg({_SOURCE_JSON} ORDER BY s.name), '[]'::json) FROM sources s) AS sources
 """
-).bindparams(bindparam("known", type_=ARRAY(Integer)))
+    ).bindparams(bindparam("known", type_=ARRAY(Integer)))
+
+
+BAYS_WITHIN_SQL = _bays_within_sql(_WITHIN_RADIUS)
+BAYS_IN_BOX_SQL = _bays_within_sql(_WITHIN_BOX)
 
 
 @dataclass
@@ -260,13 +274,19 @@ def bays_within(
     known_regulations: Iterable[int] = (),
     available: bool = False,
     fresh_after: datetime | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    categories: Sequence[str] | None = None,
 ) -> BaysPage:
-    """Live places within ``radius`` metres, nearest first (ties by id, stable across pages), one statement; with
-    ``available``, only those whose occupancy was reported after ``fresh_after`` with a space free."""
+    """Live places within ``radius`` metres (or, with ``bbox``, intersecting the box), nearest the point first (ties
+    by id, stable across pages), one statement; with ``available``, only those whose occupancy was reported after
+    ``fresh_after`` with a space free; with ``categories``, only those."""
+    box = dict(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox, strict=True)) if bbox else {}
     row = (
         session.execute(
-            BAYS_WITHIN_SQL,
+            BAYS_IN_BOX_SQL if bbox else BAYS_WITHIN_SQL,
             {
+                **box,
+                "categories": list(categories) if categories else None,
                 "lon": lon,
                 "lat": lat,
                 "radius": radius,

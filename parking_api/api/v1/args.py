@@ -3,11 +3,12 @@ the instants clients write (``at``, ``from``, ``to``), parsed here so that the s
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any, ClassVar
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 PERMIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,31}$"
 VEHICLES = ("car", "motorcycle", "goods", "bus", "taxi")
@@ -134,12 +135,66 @@ class CanIParkArgs(PointArgs, DriverArgs):
     )
 
 
-class BaysArgs(PointArgs, DriverArgs):
+MAX_BBOX_KM2 = 4.0
+CATEGORY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class BBox(fields.String):
+    """``minlon,minlat,maxlon,maxlat`` in WGS84 (as OGC API - Features writes it), at most 4 km²."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple[float, ...]:
+        text = str(super()._deserialize(value, attr, data, **kwargs))
+        parts = text.split(",")
+        try:
+            numbers = tuple(float(p) for p in parts if p.strip().isascii())
+        except ValueError:
+            numbers = ()
+        if len(parts) != 4 or len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+            raise ValidationError("must be minlon,minlat,maxlon,maxlat: four numbers (WGS84)")
+        minlon, minlat, maxlon, maxlat = numbers
+        if not (-180 <= minlon < maxlon <= 180 and -90 <= minlat < maxlat <= 90):
+            raise ValidationError("needs -180 <= minlon < maxlon <= 180 and -90 <= minlat < maxlat <= 90")
+        mid = math.radians((minlat + maxlat) / 2)
+        km2 = (maxlon - minlon) * 111.32 * math.cos(mid) * (maxlat - minlat) * 110.57
+        if km2 > MAX_BBOX_KM2:
+            raise ValidationError(f"covers {km2:.1f} km²; at most {MAX_BBOX_KM2:g} km² (zoom in)")
+        return numbers
+
+
+class Categories(fields.String):
+    """A comma-separated list of categories (``paid,shared_use``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        items = [c.strip() for c in str(super()._deserialize(value, attr, data, **kwargs)).split(",") if c.strip()]
+        if not items or len(items) > 20 or not all(CATEGORY_PATTERN.match(c) for c in items):
+            raise ValidationError("must be 1 to 20 comma-separated categories such as paid,shared_use")
+        return items
+
+
+class BaysArgs(DriverArgs):
+    lat = fields.Float(
+        validate=validate.Range(-90, 90),
+        metadata={"description": "Latitude (WGS84) of the centre, with `lon` and `radius`; not with `bbox`.",
+                  "example": CAMDEN_LAT},
+    )  # fmt: skip
+    lon = fields.Float(
+        validate=validate.Range(-180, 180),
+        metadata={"description": "Longitude (WGS84) of the centre.", "example": CAMDEN_LON},
+    )
+    bbox = BBox(
+        metadata={
+            "description": "`minlon,minlat,maxlon,maxlat` (WGS84), at most 4 km²: the bays intersecting the box, "
+            "nearest its centre first. Instead of `lat`/`lon`.",
+            "example": "-0.145,51.538,-0.140,51.542",
+        }
+    )
+    category = Categories(metadata={"description": "Only these categories, comma-separated (e.g. `paid,shared_use`)."})
+    can_park = fields.Boolean(metadata={"description": "`true`: only bays where this driver may park at `at`."})
     at = _at()
     radius = fields.Float(
         load_default=250.0,
         validate=validate.Range(0, 2000),
-        metadata={"description": "Search radius in metres, 0 to 2000 (default 250)."},
+        metadata={"description": "Search radius in metres, 0 to 2000 (default 250); ignored with `bbox`."},
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500), metadata={"description": "1 to 500."})
     offset = fields.Integer(
@@ -149,6 +204,15 @@ class BaysArgs(PointArgs, DriverArgs):
         load_default=False,
         metadata={"description": "`true`: only bays with live availability and a space free now."},
     )
+
+    @validates_schema
+    def _where(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        point = [name for name in ("lat", "lon") if name in data]
+        if "bbox" in data and point:
+            raise ValidationError("give either bbox or lat and lon, not both", "bbox")
+        if "bbox" not in data and len(point) < 2:
+            missing = "lat" if "lat" not in data else "lon"
+            raise ValidationError("Missing data for required field (or give bbox instead).", missing)
 
 
 class BayArgs(DriverArgs):

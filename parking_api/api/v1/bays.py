@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE
 
@@ -24,22 +28,39 @@ class Bays(MethodView):
     def get(self, **args):
         """Bays near a point, with their status for the driver
 
-        A GeoJSON FeatureCollection of the live bays within `radius` metres, nearest first, each with `can_park`,
-        `until` and `allowed_from` at `at` for the driver; paged with `limit` and `offset`, with `numberMatched`
-        and `numberReturned` as in OGC API - Features.
+        A GeoJSON FeatureCollection of the live bays within `radius` metres of `lat`/`lon` — or intersecting
+        `bbox` (at most 4 km², nearest its centre first) — nearest first, each with `can_park`, `until` and
+        `allowed_from` at `at` for the driver and its live availability; filtered by `category`, `can_park` and
+        `available`; paged with `limit` and `offset`, with `numberMatched`, `numberReturned` and `links`
+        (`next`) as in OGC API - Features.
         """
         return http.driver_answer(
             bays_near,
-            bodies.bays_near,
+            lambda result: {**bodies.bays_near(result), "links": _links(result, args)},
             args,
-            lat=args["lat"],
-            lon=args["lon"],
+            lat=args.get("lat"),
+            lon=args.get("lon"),
             at=args.get("at"),
             radius=args["radius"],
             limit=args["limit"],
             offset=args["offset"],
             available=args["available"],
+            bbox=args.get("bbox"),
+            categories=args.get("category"),
+            can_park=args.get("can_park"),
         )
+
+
+def _links(result, args: dict[str, Any]) -> list[dict[str, str]]:
+    """OGC API - Features links: ``self``, and ``next`` while pages remain (same query, ``offset`` moved on)."""
+    query = request.args.to_dict(flat=False)
+    links = [{"href": request.url, "rel": "self", "type": "application/json"}]
+    following = args["offset"] + args["limit"]
+    if following < result.matched:
+        query["offset"] = [str(following)]
+        links.append({"href": f"{request.base_url}?{urlencode(query, doseq=True)}", "rel": "next",
+                      "type": "application/json"})  # fmt: skip
+    return links
 
 
 @blueprint.route("/bays/<string:source>/<string:ref>")

@@ -212,8 +212,15 @@ class BayFeatureSchema(_Feature):
     properties = fields.Nested(BayFeaturePropertiesSchema, required=True)
 
 
+class LinkSchema(_Out):
+    href = fields.String(required=True)
+    rel = fields.String(required=True, metadata={"description": "`self`, or `next` while pages remain."})
+    type = fields.String(required=True)
+
+
 class BaysResponse(_FeatureCollection):
     features = fields.List(fields.Nested(BayFeatureSchema), required=True)
+    links = fields.List(fields.Nested(LinkSchema), required=True)
     at = _instant("The instant the statuses are for.", required=True)
     attribution = fields.List(fields.String(), required=True)
 
