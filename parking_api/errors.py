@@ -15,12 +15,14 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """A value the driver gave (``name``) that the question cannot take, and ``reason`` why."""
+    """A value the driver gave (``name``) that the question cannot take, ``reason`` why, and a ``code`` for
+    programs (``invalid_value`` unless a caller says more)."""
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, name: str, reason: str, code: str = "invalid_value") -> None:
         super().__init__(f"{name}: {reason}")
         self.name = name
         self.reason = reason
+        self.code = code
 
 
 class InvalidBody(InvalidInput):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, json
+from marshmallow import validate
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 
@@ -129,9 +130,41 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
+def _field_named(schema: Any, name: str) -> Any:
+    fields = getattr(schema, "fields", None) or {}
+    for attribute, field in fields.items():
+        if (field.data_key or attribute) == name:
+            return field
+    return None
+
+
+def _coded(param: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """A parameter's entry with a ``code`` for programs (``required``, ``unknown_parameter``, ``out_of_range`` with
+    ``min``/``max``, ``not_allowed`` with ``allowed``, ``invalid_value``), read off the field that refused it."""
+    reason = param["reason"]
+    field = _field_named(schema, param["name"].split(".")[0].split("[")[0])
+    if field is None:
+        code = "unknown_parameter" if "unknown parameter" in reason else "invalid_value"
+        return {**param, "code": code}
+    if "Missing data for required field" in reason:
+        return {**param, "code": "required"}
+    validators = getattr(field, "validators", None) or []
+    inner = getattr(field, "inner", None)  # a list parameter: its items' validators too
+    validators = [*validators, *(getattr(inner, "validators", None) or [])]
+    for validator in validators:
+        if isinstance(validator, validate.Range) and reason.startswith("Must be"):
+            bounds = {k: v for k, v in (("min", validator.min), ("max", validator.max)) if v is not None}
+            return {**param, "code": "out_of_range", **bounds}
+        if isinstance(validator, validate.OneOf) and reason.startswith("Must be one of"):
+            return {**param, "code": "not_allowed", "allowed": list(validator.choices)}
+    return {**param, "code": "invalid_value"}
+
+
 def _domain_handler(status: int, slug: str) -> Callable[[DomainError], Response]:
     def handle(error: DomainError) -> Response:
-        params = [{"name": error.name, "reason": error.reason}] if isinstance(error, InvalidInput) else None
+        params = None
+        if isinstance(error, InvalidInput):
+            params = [{"name": error.name, "reason": error.reason, "code": error.code}]
         headers: dict[str, str] = {}
         if isinstance(error, NotAuthenticated):
             headers["WWW-Authenticate"] = 'Bearer realm="parking"'
@@ -155,8 +188,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(UnprocessableEntity)
     def _validation(error: UnprocessableEntity) -> Response:
         # webargs raises 422 with the schema's messages; a bad parameter is a 400 for our clients.
-        messages = getattr(error, "data", {}).get("messages", {}) if hasattr(error, "data") else {}
-        params = _flatten(messages)
+        data = getattr(error, "data", None) or {}
+        params = [_coded(p, data.get("schema")) for p in _flatten(data.get("messages", {}))]
         detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params) or "Invalid request"
         return problem(400, "invalid-parameter", detail, invalid_params=params)
 

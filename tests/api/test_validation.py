@@ -171,3 +171,24 @@ def test_positions_are_not_logged(client, caplog):
     client.get("/v1/can-i-park", query_string={"lat": "95.5463747", "lon": "-0.1620838"})
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "51.546" not in text and "0.162" not in text and "95.546" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"lat": "91", "lon": "0"}, {"name": "lat", "code": "out_of_range", "min": -90, "max": 90}),
+        ({"lat": "51.5", "lon": "0", "vehicle": "plane"}, {"name": "vehicle", "code": "not_allowed"}),
+        ({"lon": "0"}, {"name": "lat", "code": "required"}),
+        ({"lat": "51.5", "lon": "0", "colour": "red"}, {"name": "colour", "code": "unknown_parameter"}),
+        ({"lat": "north", "lon": "0"}, {"name": "lat", "code": "invalid_value"}),
+    ],
+)
+def test_each_invalid_parameter_carries_a_code_for_programs(client, query, expected):
+    response = client.get("/v1/can-i-park", query_string=query)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["type"] == "/problems/invalid-parameter"
+    (param,) = [p for p in body["invalid_params"] if p["name"] == expected["name"]]
+    assert {k: param[k] for k in expected} == expected
+    if expected["code"] == "not_allowed":
+        assert param["allowed"] == ["car", "motorcycle", "goods", "bus", "taxi"]

@@ -35,9 +35,22 @@ class ProblemSchema(_Out):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     invalid_params = fields.List(
-        fields.Dict(keys=fields.String(), values=fields.String()),
-        metadata={"description": "Each invalid parameter: `name` and `reason`."},
+        fields.Nested(lambda: InvalidParamSchema()),
+        metadata={"description": "Each invalid parameter: `name`, `reason`, `code`, and `min`/`max`/`allowed` "
+                  "where they apply."},
+    )  # fmt: skip
+
+
+class InvalidParamSchema(_Out):
+    name = fields.String(required=True)
+    reason = fields.String(required=True)
+    code = fields.String(
+        required=True,
+        metadata={"description": "`required`, `unknown_parameter`, `out_of_range`, `not_allowed`, `invalid_value`."},
     )
+    min = fields.Float()
+    max = fields.Float()
+    allowed = fields.List(fields.String())
 
 
 class MoneySchema(_Out):
