@@ -36,12 +36,22 @@ class Settings:
     """Seconds without any event after which a bay's availability is ``unknown`` (counts null)."""
     event_retention_weeks: int = 13
     """How long raw events are kept (``parking events prune``); older events are refused by ``POST /v1/events``."""
+    max_shrink_percent: float = 5.0
+    """The largest share (%) of a source's live bays or zones one load may retire without ``--allow-shrink``: more
+    is taken for a truncated export, and refused."""
     plate_key: str = field(default="", repr=False)
     """Secret key of the plates' keyed hash; empty: plates are discarded on arrival."""
+    pay_by_phone_providers: tuple[str, ...] = ()
+    """``source=provider`` pairs naming each source's pay-by-phone service (returned with the location code)."""
 
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
+
+    @property
+    def pay_by_phone_provider_map(self) -> dict[str, str]:
+        pairs = (item.partition("=") for item in self.pay_by_phone_providers)
+        return {source.strip(): provider.strip() for source, _, provider in pairs if source.strip() and provider}
 
     @property
     def stale_after(self) -> timedelta:
@@ -75,6 +85,9 @@ class Settings:
             elif isinstance(default, int):
                 if raw != "":
                     values[setting.name] = _whole_number(name, raw)
+            elif isinstance(default, float):
+                if raw != "":
+                    values[setting.name] = _percentage(name, raw)
             else:
                 values[setting.name] = raw
         return cls(**values)
@@ -90,7 +103,9 @@ ENVIRONMENT_VARIABLES = {
     "log_level": "PARKING_LOG_LEVEL",
     "availability_stale_seconds": "PARKING_AVAILABILITY_STALE_SECONDS",
     "event_retention_weeks": "PARKING_EVENT_RETENTION_WEEKS",
+    "max_shrink_percent": "PARKING_MAX_SHRINK_PERCENT",
     "plate_key": "PARKING_PLATE_KEY",
+    "pay_by_phone_providers": "PARKING_PAY_BY_PHONE_PROVIDERS",
 }
 """Which environment variable sets each field of :class:`Settings`."""
 
@@ -100,3 +115,13 @@ def _whole_number(name: str, raw: str) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _percentage(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:  # NaN too
+        raise SettingsError(f"{name} must be a percentage from 0 to 100, got {raw!r}")
+    return value

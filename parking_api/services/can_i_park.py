@@ -42,6 +42,15 @@ class CanIPark:
     caveats: list[str]
     source: dict[str, Any] | None
     live: bool
+    pay_by_phone_providers: dict[str, str]
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether bays within the position's accuracy disagree about whether this driver may park."""
+        if self.answering is None:
+            return False
+        mine = bool(self.answering.answer.can_park)
+        return any(bool(item.answer.can_park) is not mine for item in self.candidates)
 
     @property
     def changes(self) -> list[datetime]:
@@ -96,7 +105,9 @@ def can_i_park(
         answering, basis, zone = None, "no_data", None
         caveats = [CAVEAT_NO_DATA, CAVEAT_LINES]
     wanted = answering is None or _wants_alternatives(answering, stay)
-    alternatives = _alternatives(found, read.places, answering, driver, instant, stay) if wanted else []
+    shown_already = {id(item.row) for item in others}
+    pool = [row for row in read.places if id(row) not in shown_already]
+    alternatives = _alternatives(found, pool, answering, driver, instant, stay) if wanted else []
     shown = [item for item in (answering, *others, *alternatives) if item is not None]
     return CanIPark(
         basis=basis,
@@ -111,6 +122,7 @@ def can_i_park(
         caveats=caveats,
         source=found.source(answering.row["source"] if answering else None),
         live=moment.live or any(item.availability.live for item in shown),
+        pay_by_phone_providers=context.settings.pay_by_phone_provider_map,
     )
 
 

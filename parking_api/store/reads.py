@@ -52,6 +52,7 @@ def _place_json(distance: str, extra: str = "") -> str:
         'search_radius_m', p.search_radius_m,
         'distance_m', {distance},
         'geometry', ST_AsGeoJSON(p.geom, 7)::json,
+        'pay_by_phone_code', p.attributes->>'cashless_identifier',
         'suspensions', (
             SELECT coalesce(json_agg(json_build_object('start', su.starts_at, 'end', su.ends_at, 'reason', su.reason)
                                      ORDER BY su.starts_at), '[]'::json)

@@ -60,8 +60,11 @@ def test_resident_bay_on_a_monday_morning_without_a_permit(ask):
     assert "CA-B" in body["reason"]
     assert body["next_changes"][0] == {"at": "2026-03-02T18:30:00+00:00", "can_park": True, "payment_required": False}
     assert body["next_changes"][1] == {"at": "2026-03-03T09:00:00+00:00", "can_park": False, "payment_required": False}
-    assert body["payment"] == {"required_now": False, "pay_until": None, "tariffs": [], "price": None}
+    assert body["payment"] == {
+        "required_now": False, "pay_until": None, "tariffs": [], "price": None, "pay_by_phone": None
+    }  # fmt: skip
     assert body["candidates"] == []  # nothing else within 10 m
+    assert body["ambiguous"] is False
     assert body["zone"]["code"] == "CA-B"
     assert "Open Government Licence" in body["attribution"]
     assert body["data_as_of"].startswith("2020-02-09")
@@ -259,7 +262,8 @@ def test_an_instant_with_an_offset_is_answered_in_local_time(ask):
 def test_two_bays_at_the_same_spot_without_a_permit(ask):
     # Monday 10:00, no permit. Both bays are at distance 0. The resident bay's rules are in effect and none is for
     # this driver: its implied prohibition (priority of its highest rule in effect, 10) outranks the paid bay's
-    # paying rule (50), so the answer is no, until 18:30; the paid bay is a candidate and an alternative.
+    # paying rule (50), so the answer is no, until 18:30; the paid bay is a candidate (so not also an alternative),
+    # and the answer is ambiguous: the two bays at the spot disagree.
     body = ask(ROYAL_COLLEGE_STREET, at=MONDAY_10)
     assert body["bay"]["ref"] == "46126601"
     assert body["can_park"] is False
@@ -268,8 +272,9 @@ def test_two_bays_at_the_same_spot_without_a_permit(ask):
     assert paid and paid[0]["can_park"] is True and paid[0]["payment_required"] is True
     assert paid[0]["until"] == "2026-03-02T14:00:00+00:00"  # 10:00 + 4 hours, within the 08:30-18:30 hours
     assert paid[0]["distance_m"] == 0
-    assert body["alternatives"][0]["ref"] == "46126603"
-    assert body["alternatives"][0]["until"] == "2026-03-02T14:00:00+00:00"
+    assert paid[0]["geometry"]["type"] == "Point"
+    assert "46126603" not in [a["ref"] for a in body["alternatives"]]
+    assert body["ambiguous"] is True
 
 
 def test_two_bays_at_the_same_spot_with_the_permit(ask):
@@ -295,14 +300,16 @@ def test_two_bays_at_the_same_spot_outside_hours_take_the_earlier_until(ask):
 def test_a_taxi_rank_and_a_paid_bay_at_the_same_spot_give_the_safe_answer(ask):
     # Monday 10:00, petrol. Nobody may stop on a taxi rank at any time; the paid bay next to it would take payment.
     # Evaluated together, the taxi rank's no-stopping wins: the driver is told no (and never "from" a time, since
-    # the rank is "at any time"), with the paid bay offered as the alternative 0 m away until 12:00.
+    # the rank is "at any time"), with the paid bay 0 m away shown as a candidate allowed until 12:00.
     body = ask(GRAFTON_WAY, at=MONDAY_10, fuel="petrol")
     assert body["bay"]["ref"] == "46129384"
     assert body["bay"]["type"] == "taxi rank"
     assert body["can_park"] is False
     assert body["allowed_from"] is None
-    assert body["alternatives"][0]["ref"] == "46129385"
-    assert body["alternatives"][0]["until"] == "2026-03-02T12:00:00+00:00"
+    (paid,) = [c for c in body["candidates"] if c["ref"] == "46129385"]
+    assert paid["can_park"] is True and paid["until"] == "2026-03-02T12:00:00+00:00"
+    assert "46129385" not in [a["ref"] for a in body["alternatives"]]
+    assert body["ambiguous"] is True
 
 
 # --- zone defaults and no data ------------------------------------------------------------------------------------

@@ -74,7 +74,14 @@ def test_paid_bay_before_its_hours_lists_the_tariffs_without_a_fuel(ask):
     assert body["bay"]["ref"] == "46042958"
     assert body["can_park"] is True
     assert body["until"] == "2026-03-02T10:30:00+00:00"
-    assert body["payment"] == {"required_now": False, "pay_until": None, "tariffs": BOTH_TARIFFS, "price": None}
+    # the file's cashless_identifier for this bay is 13971: the pay-by-phone location code (no provider configured)
+    assert body["payment"] == {
+        "required_now": False,
+        "pay_until": None,
+        "tariffs": BOTH_TARIFFS,
+        "price": None,
+        "pay_by_phone": {"provider": None, "location_code": "13971"},
+    }
 
 
 def test_paid_bay_before_its_hours_prices_the_charged_minutes(ask):

@@ -40,7 +40,7 @@ CAN_I_PARK_BAD = [
     ({**POINT, "at": "2026-03-02\x0010:00"}, "at"),
     ({**POINT, "at": "x" * 1000}, "at"),
     ({**POINT, "accuracy": "-1"}, "accuracy"),
-    ({**POINT, "accuracy": "100.5"}, "accuracy"),
+    ({**POINT, "accuracy": "500.5"}, "accuracy"),
     ({**POINT, "accuracy": "nan"}, "accuracy"),
     ({**POINT, "vehicle": "plane"}, "vehicle"),
     ({**POINT, "vehicle": ""}, "vehicle"),
@@ -87,7 +87,7 @@ def test_repeated_and_extreme_but_valid_parameters(client):
     for query in (
         {"lat": "90", "lon": "180"},
         {"lat": "-90", "lon": "-180", "accuracy": "0"},
-        {"lat": "0", "lon": "0", "accuracy": "100", "stay": "10080"},
+        {"lat": "0", "lon": "0", "accuracy": "500", "stay": "10080"},
         {"lat": "1e-300", "lon": "-0"},
         {"lat": "0", "lon": "0", "at": "1970-01-01T00:00:00Z"},
         {"lat": "0", "lon": "0", "at": "2100-12-31T23:59:59-12:00"},

@@ -126,8 +126,8 @@ class CanIParkArgs(PointArgs, DriverArgs):
     at = _at()
     accuracy = fields.Float(
         load_default=10.0,
-        validate=validate.Range(0, 100),
-        metadata={"description": "GPS uncertainty in metres, 0 to 100 (default 10)."},
+        validate=validate.Range(0, 500),
+        metadata={"description": "GPS uncertainty in metres, 0 to 500 (default 10)."},
     )
     stay = fields.Integer(
         validate=validate.Range(1, MAX_STAY_MINUTES),

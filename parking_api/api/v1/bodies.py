@@ -26,7 +26,8 @@ NO_DATA_REASON = (
 
 _ORDER = (
     "can_park", "until", "allowed_from", "at", "basis", "reason", "bay", "zone", "max_stay", "stay", "stay_ok",
-    "suspended", "payment", "next_changes", "rules", "candidates", "alternatives", "data_as_of", "attribution",
+    "suspended", "payment", "next_changes", "rules", "candidates", "ambiguous", "alternatives", "data_as_of",
+    "attribution",
     "caveats",
 )  # fmt: skip
 
@@ -37,6 +38,7 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
         answer = _no_answer(result.stay)
     else:
         answer = _answer(answering.answer, result.driver, result.timezone, result.stay)
+        answer["payment"]["pay_by_phone"] = pay_by_phone(answering.row, result.pay_by_phone_providers)
     bay = None
     if result.basis == "bay" and answering is not None:
         bay = {
@@ -51,13 +53,29 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
         "reason": _reason(result),
         "bay": bay,
         "zone": _zone_json(result.zone) if result.zone is not None else None,
-        "candidates": [{**_ref_fields(item.row), **_status(item), **_availability(item)} for item in result.candidates],
+        "candidates": [
+            {**_ref_fields(item.row), **_status(item), **_availability(item), "geometry": _geometry_of(item)}
+            for item in result.candidates
+        ],
+        "ambiguous": result.ambiguous,
         "alternatives": [_alternative(item) for item in result.alternatives],
         "data_as_of": _data_as_of(result.source),
         "attribution": _attribution(result.source),
         "caveats": result.caveats,
     }
     return {key: body[key] for key in _ORDER}
+
+
+def _geometry_of(item: Evaluated) -> dict[str, Any]:
+    return geometry(item.row.get("geometry"))
+
+
+def pay_by_phone(row: dict[str, Any], providers: dict[str, str]) -> dict[str, Any] | None:
+    """The bay's pay-by-phone location code (Camden's ``cashless_identifier``) and, where configured, the provider."""
+    code = row.get("pay_by_phone_code")
+    if not code:
+        return None
+    return {"provider": providers.get(row["source"]), "location_code": str(code)}
 
 
 def _reason(result: CanIPark) -> str:

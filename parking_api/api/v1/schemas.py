@@ -75,6 +75,18 @@ class PaymentSchema(_Out):
         allow_none=True,
         metadata={"description": "Price of the charged minutes of the stay (null without `fuel` or when free)."},
     )
+    pay_by_phone = fields.Nested(
+        lambda: PayByPhoneSchema(),
+        allow_none=True,
+        metadata={"description": "How to pay from the phone: the bay's location code (null when it has none)."},
+    )
+
+
+class PayByPhoneSchema(_Out):
+    provider = fields.String(
+        required=True, allow_none=True, metadata={"description": "The service, where the source or configuration says."}
+    )
+    location_code = fields.String(required=True, metadata={"description": "The code to enter, e.g. Camden's `13605`."})
 
 
 class GeometrySchema(_Out):
@@ -139,7 +151,7 @@ class _StatusFields(_Out):
 
 
 class CandidateSchema(AvailabilityFields, _StatusFields, BayRefSchema):
-    pass
+    geometry = fields.Nested(GeometrySchema, required=True)
 
 
 class AlternativeSchema(AvailabilityFields, BayRefSchema):
@@ -192,6 +204,10 @@ class CanIParkResponse(_Out):
     payment = fields.Nested(PaymentSchema, required=True, allow_none=True)
     next_changes = fields.List(fields.Nested(ChangeSchema), required=True)
     candidates = fields.List(fields.Nested(CandidateSchema), required=True)
+    ambiguous = fields.Boolean(
+        required=True,
+        metadata={"description": "True when bays within the position's accuracy answer differently (`candidates`)."},
+    )
     alternatives = fields.List(fields.Nested(AlternativeSchema), required=True)
     data_as_of = _instant("When the source data was published (or loaded).", required=True, allow_none=True)
     attribution = fields.String(required=True, allow_none=True)
