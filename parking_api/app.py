@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, bind:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},  # never call an outside validator from a public page
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
     app.config["TESTING"] = testing

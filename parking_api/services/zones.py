@@ -19,7 +19,12 @@ def normalise_zone_code(code: str) -> str:
 
 
 def zones(session: Session, *, code: str | None = None) -> list[dict[str, Any]]:
-    """Every live zone polygon, or (with ``code``) those of one zone; :class:`UnknownZone` when it has none."""
+    """Every live zone polygon, or (with ``code``) those of one zone — or of one sub-zone, named as the API returns
+    it (``CA-F(n)``); :class:`UnknownZone` when it has none."""
+    if code is not None and len(code) <= MAX_CODE_LENGTH and "\x00" not in code:
+        sub = reads.zones(session, sub_zone=code.strip())
+        if sub:
+            return sub
     if code is not None:
         code = normalise_zone_code(code)
         if not code or len(code) > MAX_CODE_LENGTH:

@@ -51,7 +51,7 @@ def _place_json(distance: str, extra: str = "") -> str:
         'geom_quality', p.geom_quality,
         'search_radius_m', p.search_radius_m,
         'distance_m', {distance},
-        'geometry', ST_AsGeoJSON(p.geom, 7)::json,
+        'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), 7)::json,
         'pay_by_phone_code', p.attributes->>'cashless_identifier',
         'suspensions', (
             SELECT coalesce(json_agg(json_build_object('start', su.starts_at, 'end', su.ends_at, 'reason', su.reason)
@@ -348,18 +348,20 @@ ZONES_SQL = text(
     """
 SELECT coalesce(json_agg(json_build_object(
            'source', s.name, 'ref', z.ref, 'code', z.code, 'name', z.name, 'sub_zone', z.sub_zone,
-           'hours', z.hours, 'geometry', ST_AsGeoJSON(z.geom, 7)::json
+           'hours', z.hours, 'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(z.geom), 7)::json
        ) ORDER BY z.code, z.sub_zone, z.ref), '[]'::json)
   FROM zones z
   JOIN sources s ON s.id = z.source_id
  WHERE z.retired_at IS NULL AND (CAST(:code AS text) IS NULL OR z.code = :code)
+   AND (CAST(:sub_zone AS text) IS NULL OR z.sub_zone = :sub_zone)
 """
 )
 
 
-def zones(session: Session, *, code: str | None = None) -> list[dict[str, Any]]:
-    """Every live zone polygon (of one zone ``code`` when given), ordered by code, sub-zone and ref."""
-    return _json(session.execute(ZONES_SQL, {"code": code}).scalar_one())
+def zones(session: Session, *, code: str | None = None, sub_zone: str | None = None) -> list[dict[str, Any]]:
+    """Every live zone polygon (of one zone ``code``, or one ``sub_zone``, when given), ordered by code, sub-zone
+    and ref. Outer rings counter-clockwise, as RFC 7946 says."""
+    return _json(session.execute(ZONES_SQL, {"code": code, "sub_zone": sub_zone}).scalar_one())
 
 
 SOURCES_SQL = text(

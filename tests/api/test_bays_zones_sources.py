@@ -302,3 +302,29 @@ def test_sources(api, suspension):
     assert camden["published_at"].startswith("2020-02-09T23:02")
     assert camden["published_at"].endswith("+00:00")
     assert camden["last_loaded_at"] is not None
+
+
+def test_a_sub_zone_the_api_returns_can_be_asked_for(api):
+    """`/v1/zones` names CA-F's polygons `CA-F(n)` and `CA-F(s)` (camden_cpz.geojson): each is a path of its own."""
+    subs = {f["properties"]["sub_zone"] for f in api.get("/v1/zones/CA-F").get_json()["features"]}
+    assert {"CA-F(n)", "CA-F(s)"} <= subs
+    body = api.get("/v1/zones/CA-F(n)").get_json()
+    assert {f["properties"]["sub_zone"] for f in body["features"]} == {"CA-F(n)"}
+
+
+def test_geojson_is_served_as_geojson_with_counter_clockwise_outer_rings(api):
+    from shapely.geometry import shape
+
+    response = api.get("/v1/zones")
+    assert response.headers["Content-Type"] == "application/geo+json"
+    for feature in response.get_json()["features"]:
+        geometry = shape(feature["geometry"])
+        polygons = geometry.geoms if geometry.geom_type == "MultiPolygon" else [geometry]
+        assert all(polygon.exterior.is_ccw for polygon in polygons), feature["id"]
+    bays = api.get("/v1/bays", query_string={"lat": 51.5405, "lon": -0.1430})
+    assert bays.headers["Content-Type"] == "application/geo+json"
+
+
+def test_the_docs_page_never_calls_an_outside_validator(api):
+    page = api.get("/docs").get_data(as_text=True)
+    assert '"validatorUrl": null' in page

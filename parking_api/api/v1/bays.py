@@ -24,7 +24,7 @@ blueprint = http.make_blueprint(
 @blueprint.route("/bays")
 class Bays(MethodView):
     @blueprint.arguments(BaysArgs, location="query", as_kwargs=True, unknown=RAISE)
-    @blueprint.response(200, BaysResponse)
+    @blueprint.response(200, BaysResponse, content_type=http.GEOJSON)
     def get(self, **args):
         """Bays near a point, with their status for the driver
 
@@ -66,7 +66,7 @@ def _links(result, args: dict[str, Any]) -> list[dict[str, str]]:
 @blueprint.route("/bays/<string:source>/<string:ref>")
 class Bay(MethodView):
     @blueprint.arguments(BayArgs, location="query", as_kwargs=True, unknown=RAISE)
-    @blueprint.response(200, BayDetailResponse)
+    @blueprint.response(200, BayDetailResponse, content_type=http.GEOJSON)
     def get(self, source: str, ref: str, **args):
         """One bay with its rules
 

@@ -22,6 +22,7 @@ IMMINENT = 2  # seconds; a change closer than this makes the answer uncacheable 
 STATIC_MAX_AGE = 60
 
 PROBLEM_RESPONSE = "PROBLEM"
+GEOJSON = "application/geo+json"
 _CACHE_KEY = "v1_regulation_cache"
 
 
@@ -146,8 +147,11 @@ def json_response(
     personal: bool = True,
 ) -> Response:
     """``body`` with a ``Cache-Control`` that never outlives it: ``changes`` are the instants at which some part of
-    it stops being true; ``live`` says whether it answers for "now" (otherwise it only changes with the data)."""
+    it stops being true; ``live`` says whether it answers for "now" (otherwise it only changes with the data).
+    GeoJSON bodies (a Feature or FeatureCollection) are served as ``application/geo+json``."""
     response = current_app.json.response(body)
+    if body.get("type") in ("Feature", "FeatureCollection"):
+        response.mimetype = GEOJSON
     ttl = ttl_seconds(changes, live=live, now=now)
     if ttl < IMMINENT:
         response.headers["Cache-Control"] = "no-store"
