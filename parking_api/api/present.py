@@ -41,6 +41,7 @@ def span_json(span: TimeSpan) -> dict[str, Any]:
     text = say(span_words(span))
     return {
         "days": sorted(span.days),
+        "iso_days": sorted(day + 1 for day in span.days),
         "text": text,
         "windows": [[clock(a), clock(b)] for a, b in span.windows],
         "date_from": span.date_from.isoformat() if span.date_from else None,

@@ -115,6 +115,8 @@ def test_bay_detail_with_its_rules(api):
         "Sat 09:30–13:30, except bank holidays",
     ]
     assert rule["times"][0]["days"] == [0, 1, 2, 3, 4]
+    assert rule["times"][0]["iso_days"] == [1, 2, 3, 4, 5]  # Monday to Friday, as ISO 8601 numbers them
+    assert rule["times"][1]["iso_days"] == [6]
     assert rule["times"][0]["windows"] == [["09:00", "18:30"]]
     assert props["status"]["can_park"] is False
     assert props["status"]["allowed_from"] == "2026-03-02T18:30:00+00:00"

@@ -73,7 +73,10 @@ class PaymentSchema(_Out):
         MoneySchema,
         required=True,
         allow_none=True,
-        metadata={"description": "Price of the charged minutes of the stay (null without `fuel` or when free)."},
+        metadata={
+            "description": "Price of the charged minutes of the stay at the driver's `fuel`: null without `fuel`; "
+            '`"0.00"` when none of the stay is charged.'
+        },
     )
     pay_by_phone = fields.Nested(
         lambda: PayByPhoneSchema(),
@@ -255,7 +258,12 @@ class BaysResponse(_FeatureCollection):
 
 
 class TimesSchema(_Out):
-    days = fields.List(fields.Integer(), required=True, metadata={"description": "0 = Monday … 6 = Sunday."})
+    days = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "0 = Monday … 6 = Sunday (Python's numbering; `iso_days` has ISO 8601's)."},
+    )
+    iso_days = fields.List(fields.Integer(), required=True, metadata={"description": "1 = Monday … 7 = Sunday."})
     text = fields.String(required=True, metadata={"example": "Mon-Fri 08:30-18:30"})
     windows = fields.List(fields.List(fields.String()), required=True, metadata={"description": "[start, end] HH:MM."})
     date_from = fields.String(allow_none=True)
