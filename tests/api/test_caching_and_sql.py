@@ -199,3 +199,30 @@ def test_the_nearby_statement_uses_the_live_places_index(api_app):
         conn.rollback()
     assert "places_geog_live" in plan
     assert "zones_geom_live" in plan
+
+
+def test_polling_now_gets_304_until_the_answer_changes(api):
+    """Without `at` the body echoes the second it was asked, so its strong tag would change every request; the weak
+    tag over the answer without `at` holds while the answer does, and `valid_until` says until when."""
+    import time
+
+    # Elizabeth Mews, a resident bay, with its permit: the answer depends on the hours, not on the second asked
+    # (a bay with a maximum stay would not do: "until" moves on with every second of "now")
+    query = {"lat": 51.54637465, "lon": -0.16208376, "permit": "CA-B"}
+    first = api.get("/v1/can-i-park", query_string=query)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    body = first.get_json()
+    assert body["valid_until"] is None or body["valid_until"] > body["at"]
+    time.sleep(1.1)
+    again = api.get("/v1/can-i-park", query_string=query, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    without_permit = {"lat": query["lat"], "lon": query["lon"], "at": "2026-03-02T10:00:00Z"}
+    asked_at = api.get("/v1/can-i-park", query_string=without_permit)
+    assert not asked_at.headers["ETag"].startswith("W/")
+    # Monday 10:00 without a permit: not allowed until 18:30; the paid alternatives nearby must be left earlier
+    # (their `until`), and the whole answer holds only until the first of these
+    answer = asked_at.get_json()
+    assert answer["allowed_from"] == "2026-03-02T18:30:00+00:00"
+    firsts = [answer["allowed_from"], *(a["until"] for a in answer["alternatives"] if a["until"])]
+    assert answer["valid_until"] == min(firsts)

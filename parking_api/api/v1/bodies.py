@@ -25,8 +25,8 @@ NO_DATA_REASON = (
 
 
 _ORDER = (
-    "can_park", "until", "allowed_from", "at", "basis", "reason", "bay", "zone", "max_stay", "stay", "stay_ok",
-    "suspended", "payment", "next_changes", "rules", "candidates", "ambiguous", "alternatives", "data_as_of",
+    "can_park", "until", "allowed_from", "at", "valid_until", "basis", "reason", "bay", "zone", "max_stay", "stay",
+    "stay_ok", "suspended", "payment", "next_changes", "rules", "candidates", "ambiguous", "alternatives", "data_as_of",
     "attribution",
     "caveats",
 )  # fmt: skip
@@ -49,6 +49,7 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
     body = {
         **answer,
         "at": iso(result.at, result.timezone),
+        "valid_until": None,  # set by the HTTP layer, which knows the answer's changes and its cache
         "basis": result.basis,
         "reason": _reason(result),
         "bay": bay,

@@ -3,6 +3,8 @@ problem-details documentation, the per-app regulation cache, and the service con
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -126,7 +128,24 @@ def driver_answer(
     context, the driver from ``args``), present the answer and keep it cached no longer than it stays true."""
     context = request_context()
     result = ask(context, driver=driver(args), **params)
-    return json_response(present(result), now=context.now, changes=result.changes, live=result.live, personal=personal)
+    body = present(result)
+    if "valid_until" in body:
+        body["valid_until"] = _valid_until(result.changes, context.now, body.get("at"))
+    response = json_response(body, now=context.now, changes=result.changes, live=result.live, personal=personal)
+    if params.get("at") is None and "at" in body:
+        # Polling "now": the body echoes `at` to the second, so a strong tag would change every request. A weak tag
+        # over the answer without `at` lets a client get 304 for as long as the answer itself holds.
+        unchanging = {k: v for k, v in body.items() if k != "at"}
+        response.set_etag(hashlib.sha1(json.dumps(unchanging, sort_keys=True).encode()).hexdigest(), weak=True)
+    return response
+
+
+def _valid_until(changes: Iterable[datetime], now: datetime, at: str | None) -> str | None:
+    """The first instant after ``at`` (the answer's own instant) at which some part of the answer stops being true:
+    its next change, or its live counts going stale; ISO 8601 in the offset of ``at``."""
+    start = datetime.fromisoformat(at) if at else now
+    ahead = sorted(t for t in changes if t is not None and t > start)
+    return ahead[0].astimezone(start.tzinfo).isoformat(timespec="seconds") if ahead else None
 
 
 def ttl_seconds(changes: Iterable[datetime], *, live: bool, now: datetime) -> int:
@@ -161,12 +180,14 @@ def json_response(
 
 
 def _conditional(response: Response) -> Response:
-    """Strong ETag from the body; ``If-None-Match`` answered with 304 (headers kept, no body)."""
+    """Strong ETag from the body (unless the view set a weak one); ``If-None-Match`` answered with 304 (headers
+    kept, no body)."""
     if request.method not in ("GET", "HEAD"):
         return response
     if response.status_code != 200 or response.direct_passthrough or not response.is_json:
         return response
     if "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
-    response.add_etag(overwrite=True)
+    if "ETag" not in response.headers:
+        response.add_etag()
     return response.make_conditional(request)

@@ -195,6 +195,12 @@ class CanIParkResponse(_Out):
         "When parking becomes allowed (null: allowed now, or not within the horizon).", required=True, allow_none=True
     )
     at = _instant("The instant answered.", required=True)
+    valid_until = _instant(
+        "Until when this whole answer holds: the earlier of its next change and its live counts going stale (null: "
+        "beyond the horizon). Polling without `at` gets 304 with the same weak ETag until then.",
+        required=True,
+        allow_none=True,
+    )
     basis = fields.String(required=True, validate=validate.OneOf(["bay", "zone_default", "no_data"]))
     bay = fields.Nested(BaySchema, required=True, allow_none=True)
     zone = fields.Nested(ZoneRefSchema, required=True, allow_none=True)
