@@ -25,12 +25,14 @@ class UsageError(Exception):
 
 
 class RowError(Exception):
-    """A record (or one regulation of it) that cannot be used; ``field`` names where, for the reject."""
+    """A record (or one regulation of it) that cannot be used; ``field`` names where, for the reject, and ``ref`` the
+    record's reference when it was read before the fault (its live row then keeps its previous version)."""
 
-    def __init__(self, reason: str, field: str | None = None) -> None:
+    def __init__(self, reason: str, field: str | None = None, ref: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.field = field
+        self.ref = ref
 
 
 def clip_raw(text: str) -> str:

@@ -351,7 +351,7 @@ class _Converter:
             ref = ref[:-2]  # a number written as 46035565.0 by some exporters
         restriction_type = rec.get("restriction_type")
         if restriction_type is None:
-            out.rejects.append(Reject(number, "missing restriction_type", raw(), "restriction_type"))
+            out.rejects.append(Reject(number, "missing restriction_type", raw(), "restriction_type", ref))
             return
         zone = rec.get("controlled_parking_zone")
         key = (
@@ -367,7 +367,7 @@ class _Converter:
         except ParseError as exc:
             field = _parse_field(exc)
             value = record.get(field) if field else None
-            out.rejects.append(Reject(number, str(exc), str(value) if value is not None else raw(), field))
+            out.rejects.append(Reject(number, str(exc), str(value) if value is not None else raw(), field, ref))
             return
         flags: list[str] = []
         tried: list[str] = []
@@ -375,7 +375,7 @@ class _Converter:
         if location is None:
             if len(tried) == 1:  # no geometry at all
                 tried.insert(0, "no geometry")
-            out.rejects.append(Reject(number, "no usable location: " + "; ".join(tried), raw(), "geometry"))
+            out.rejects.append(Reject(number, "no usable location: " + "; ".join(tried), raw(), "geometry", ref))
             return
         text, srid, quality = location
         spaces, length, usable = _size(rec, flags)

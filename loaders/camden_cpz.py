@@ -65,15 +65,16 @@ def convert(path: str, options: LoadOptions) -> Converted:
             out.rejects.append(Reject(number, "not a GeoJSON feature", raw))
             continue
         props = feature.get("properties") or {}
+        # the ref first: a reject that names it keeps that zone's live version
+        ref = _text(props.get("identifier")) if isinstance(props, dict) else None
         geometry = feature.get("geometry")
         if isinstance(geometry, str):  # some exports write the geometry as a JSON string
             geometry_text = geometry
         elif isinstance(geometry, dict):
             geometry_text = json.dumps(geometry)
         else:
-            out.rejects.append(Reject(number, "no geometry", raw, "geometry"))
+            out.rejects.append(Reject(number, "no geometry", raw, "geometry", ref))
             continue
-        ref = _text(props.get("identifier"))
         if ref is None:
             out.rejects.append(Reject(number, "missing identifier", raw, "identifier"))
             continue
@@ -81,7 +82,7 @@ def convert(path: str, options: LoadOptions) -> Converted:
         code = zone_code(_text(props.get("controlled_parking_zone_code")), sub_zone)
         if not code:
             field = "controlled_parking_zone_code"
-            out.rejects.append(Reject(number, f"missing {field}", raw, field))
+            out.rejects.append(Reject(number, f"missing {field}", raw, field, ref))
             continue
         hours = {key: _text(props.get(name)) for key, name in _HOURS}
         key = (hours["mon_fri"], hours["saturday"], hours["sunday"], code)
@@ -96,7 +97,7 @@ def convert(path: str, options: LoadOptions) -> Converted:
             bad = next(((k, name) for k, name in _HOURS if hours[k] and repr(hours[k]) in str(regulation)), None)
             field = bad[1] if bad else None
             value = hours[bad[0]] if bad else None
-            out.rejects.append(Reject(number, str(regulation), value or raw, field))
+            out.rejects.append(Reject(number, str(regulation), value or raw, field, ref))
             continue
         out.zones.append(
             ZoneRecord(

@@ -10,12 +10,14 @@
     parking load rejects RUN [--json]
     parking load bundled
 
-Exit status: 0 when the load succeeded (or the dry run found something to load), 1 when the file could not be read
-or nothing could be loaded, 2 for a usage error (such as a missing --source).
+Exit status: 0 when the load succeeded (or the dry run found something to load), 1 when the file could not be read,
+nothing could be loaded or the load was refused as a shrink, 2 for a usage error (such as a missing --source).
 
 The kinds, and the options each reads, are declared in ``registry.py``; every kind also takes --source, --dry-run
-and --json. ``events`` (occupancy history, not a place table) is a command of its own, in ``events.py``. This group
-joins the ``parking`` command through the ``parking.commands`` entry point (pyproject.toml).
+and --json, and the bay and zone kinds --allow-shrink and --max-shrink PERCENT (a load that would retire more than
+that share of the source's live rows is refused; default PARKING_MAX_SHRINK_PERCENT). ``events`` (occupancy
+history, not a place table) is a command of its own, in ``events.py``. This group joins the ``parking`` command
+through the ``parking.commands`` entry point (pyproject.toml).
 """
 
 from __future__ import annotations
@@ -49,6 +51,25 @@ _OPTIONS: dict[Option, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         "--inclusive-ends", is_flag=True, help="Read end times as inclusive (18:59 means until 19:00)."
     ),
 }
+
+
+# the shrink limit's options, for the kinds whose target table is shrink-limited (bays and zones)
+_SHRINK_OPTIONS = (
+    click.option(
+        "--allow-shrink",
+        is_flag=True,
+        help="Let this load retire more than the --max-shrink share of the source's live rows (the file really is"
+        " smaller).",
+    ),
+    click.option(
+        "--max-shrink",
+        "max_shrink_percent",
+        type=click.FloatRange(0, 100),
+        metavar="PERCENT",
+        help="Refuse the load if it would retire more than this share of the source's live rows"
+        " [default: PARKING_MAX_SHRINK_PERCENT, 5].",
+    ),
+)
 
 
 def _settings() -> Settings:
@@ -91,9 +112,12 @@ def _kind_command(kind: Kind) -> None:
         else "Source name the rows are loaded under (required)."
     )
 
-    def command(location: str, source: str | None, dry_run: bool, as_json: bool, **options: str | bool | None) -> None:
+    def command(
+        location: str, source: str | None, dry_run: bool, as_json: bool, **options: str | bool | float | None
+    ) -> None:
         settings = _settings()
         _sigterm_to_exit()
+        limit = options.pop("max_shrink_percent", None)
         try:
             report = run_load(
                 settings.database_url,
@@ -103,6 +127,7 @@ def _kind_command(kind: Kind) -> None:
                 dry_run=dry_run,
                 progress=not as_json,
                 green_badge_zones=settings.green_badge_zones,
+                max_shrink_percent=settings.max_shrink_percent if limit is None else float(limit),
                 **options,
             )
         except UsageError as exc:
@@ -124,6 +149,7 @@ def _kind_command(kind: Kind) -> None:
         click.argument("location", metavar="PATH-OR-URL"),
         click.option("--source", "source", required=kind.default_source is None, help=source_help),
         *(_OPTIONS[name] for name in kind.options),
+        *(_SHRINK_OPTIONS if kind.target.shrink_limited else ()),
         click.option("--dry-run", is_flag=True, help="Convert, validate and report; change nothing."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text report."),
     ]
@@ -259,7 +285,11 @@ def bundled_command() -> None:
     settings = _settings()
     _sigterm_to_exit()
     reports = load_bundled(
-        settings.database_url, progress=True, echo=click.echo, green_badge_zones=settings.green_badge_zones
+        settings.database_url,
+        progress=True,
+        echo=click.echo,
+        green_badge_zones=settings.green_badge_zones,
+        max_shrink_percent=settings.max_shrink_percent,
     )
     if any(not r.ok for r in reports):
         sys.exit(1)

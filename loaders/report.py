@@ -8,6 +8,19 @@ from typing import Any
 
 
 @dataclass
+class ShrinkCheck:
+    """How much of the source's live data a bay or zone load retires, against the limit (the ``shrink`` of the
+    report): a truncated export must not retire most of a borough."""
+
+    live_before: int  # live rows of the source and kind before the load
+    would_retire: int
+    share_percent: float  # would_retire / live_before, rounded to 0.1 %
+    limit_percent: float  # --max-shrink, else PARKING_MAX_SHRINK_PERCENT
+    allow_shrink: bool  # --allow-shrink: no limit for this run
+    refused: bool  # the load was refused (error shrink_refused: …); nothing changed
+
+
+@dataclass
 class LoadReport:
     """What a load did. ``read == loaded + rejected`` always holds."""
 
@@ -20,6 +33,7 @@ class LoadReport:
     loaded: int = 0
     rejected: int = 0
     retired: int = 0
+    kept_previous: int = 0  # live rows kept at their previous version, not retired, because their row was rejected
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     flagged_by_reason: dict[str, int] = field(default_factory=dict)
     rejected_regulations: int = 0
@@ -27,6 +41,7 @@ class LoadReport:
     updated: int = 0
     unchanged: int = 0
     error: str | None = None
+    shrink: ShrinkCheck | None = None  # bay and zone loads only
     elapsed_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: convert, stage, swap, commit
 
@@ -62,7 +77,7 @@ def format_report(report: LoadReport) -> str:
         f"  loaded    {report.loaded:>9,}"
         + (
             f"  (new {report.inserted:,}, changed {report.updated:,}, unchanged {report.unchanged:,})"
-            if report.loaded
+            if report.inserted or report.updated or report.unchanged
             else ""
         ),
         f"  rejected  {report.rejected:>9,}",
@@ -75,8 +90,24 @@ def format_report(report: LoadReport) -> str:
     for reason, n in sorted(report.flagged_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"    {n:>7,}  {reason}")
     lines.append(f"  retired   {report.retired:>9,}")
+    if report.kept_previous:
+        lines.append(_count("kept previous", report.kept_previous) + "  (rejected rows whose live version stays)")
+    shrink = report.shrink
+    if shrink is not None and shrink.live_before:
+        limit = "no limit: --allow-shrink" if shrink.allow_shrink else f"limit {shrink.limit_percent:.1f} %"
+        lines.append(_count("live before", shrink.live_before))
+        lines.append(
+            _count("would retire", shrink.would_retire)
+            + f"  ({shrink.share_percent:.1f} %; {limit})"
+            + (": refused, nothing changed" if shrink.refused else "")
+        )
     if report.elapsed_s:
         lines.append(f"  time      {report.elapsed_s:>9.1f} s")
     if report.run_id is not None and (report.rejected or report.rejected_regulations):
         lines.append(f"  see the rejects with: parking load rejects {report.run_id}")
     return "\n".join(lines)
+
+
+def _count(label: str, n: int) -> str:
+    """A report line whose number lines up with the others (``read``, ``loaded``, …)."""
+    return f"  {label} {n:>{max(18 - len(label), 1)},}"

@@ -13,6 +13,12 @@
 4. on any failure the transaction is rolled back (the source's data is untouched) and the run is marked ``failed``
    with the error text, in a transaction of its own.
 
+Shrink protection (bays and zones, the targets that are ``shrink_limited``): a rejected row whose ref could be read
+keeps that ref's live row at its previous version (counted in ``kept_previous``) instead of retiring it as no
+longer listed; and a swap that would retire more than ``max_shrink_percent`` of the source's live rows of the kind
+is refused — rolled back and recorded as failed with ``shrink_refused: …`` — unless ``allow_shrink``. A council's
+truncated export must not retire most of a borough. A first load (no live rows) never trips it.
+
 Readers are never blocked: the swap is plain upserts and updates (row locks only; no TRUNCATE, no table lock), so a
 concurrent query sees either the old data or the new, never a mix. Loads of one source are serialised by an
 advisory lock.
@@ -37,13 +43,13 @@ from parking_api.settings import Settings
 from parking_api.store.db import make_engine
 from parking_api.store.load import runs
 from parking_api.store.load.sources import upsert_source
-from parking_api.store.load.table import StageContext, Staged, SwapContext
+from parking_api.store.load.table import StageContext, Staged, SwapContext, Swapped
 from parking_api.store.records import Converted, Reject
 
 from .base import LoadOptions, StructuralError, UsageError
 from .files import local_copy, progress_enabled
 from .registry import Kind, kind_named
-from .report import LoadReport, format_report, reason_key
+from .report import LoadReport, ShrinkCheck, format_report, reason_key
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +88,8 @@ def run_load(
     progress: bool = False,
     hook: Hook | None = None,
     green_badge_zones: tuple[str, ...] = Settings.green_badge_zones,
+    allow_shrink: bool = False,
+    max_shrink_percent: float = Settings.max_shrink_percent,
 ) -> LoadReport:
     """Load one file (path or http(s) URL) of ``kind`` into ``source``; see the module docstring.
 
@@ -89,7 +97,8 @@ def run_load(
     ``failed`` and ``error`` set (and a failed run in the history). Raises :class:`UsageError` for a wrong call.
     Any other error (a bug, the database going away, Ctrl-C) is recorded as a failed run and re-raised.
     ``hook`` is called with the name of each phase (``converting``, ``staged``, ``swapped`` — just before the
-    commit); tests use it to hold a load at a known point. ``green_badge_zones`` comes from the settings.
+    commit); tests use it to hold a load at a known point. ``green_badge_zones`` and ``max_shrink_percent`` come
+    from the settings; ``allow_shrink`` lifts the shrink limit for this run (kinds loading suspensions ignore both).
     """
     declared = kind_named(kind)
     name = resolve_source(declared, source)
@@ -111,7 +120,8 @@ def run_load(
     try:
         conn = engine.raw_connection()
         try:
-            return _Run(conn, declared, name, str(location), options, dry_run, hook).execute()
+            shrink = _ShrinkLimit(max_shrink_percent, allow_shrink)
+            return _Run(conn, declared, name, str(location), options, dry_run, hook, shrink).execute()
         finally:
             conn.close()
     finally:
@@ -131,6 +141,7 @@ def load_bundled(
     progress: bool = False,
     echo: Callable[[str], None] | None = None,
     green_badge_zones: tuple[str, ...] = Settings.green_badge_zones,
+    max_shrink_percent: float = Settings.max_shrink_percent,
 ) -> list[LoadReport]:
     """Load the bundled Camden demo data (CPZ, then bays), each kind only when ``camden`` has no successful run of it.
 
@@ -159,6 +170,7 @@ def load_bundled(
                         str(bundled_path(relative)),
                         progress=progress,
                         green_badge_zones=green_badge_zones,
+                        max_shrink_percent=max_shrink_percent,
                     )
                     reports.append(report)
                     if echo:
@@ -177,7 +189,16 @@ def load_bundled(
 
 
 class _Failed(Exception):
-    """The run fails without a bug: nothing could be loaded. Carries the rejects to keep for the record."""
+    """The run fails without a bug: nothing could be loaded, or the load was refused. Carries the rejects to keep
+    for the record."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _ShrinkLimit:
+    """The share of the live rows a run may retire (``max_shrink_percent``), unless ``allow_shrink``."""
+
+    max_percent: float
+    allowed: bool  # --allow-shrink
 
 
 class _Run:
@@ -192,6 +213,7 @@ class _Run:
         options: LoadOptions,
         dry_run: bool,
         hook: Hook | None,
+        shrink: _ShrinkLimit,
     ) -> None:
         self.conn = conn
         self.kind = kind
@@ -200,6 +222,7 @@ class _Run:
         self.options = options
         self.dry_run = dry_run
         self.hook = hook
+        self.shrink = shrink
         self.run_id = 0
         self.started = time.monotonic()
         self._last = self.started
@@ -273,7 +296,8 @@ class _Run:
             dry_run=self.dry_run,
         )
         runs.set_run_source(cur, self.run_id, source_id)
-        swapped = target.swap(cur, SwapContext(source_id, self.run_id, self.kind.name, self._lap))
+        kept_refs = frozenset(rj.ref for rj in self.rejects if rj.ref) if target.shrink_limited else frozenset()
+        swapped = target.swap(cur, SwapContext(source_id, self.run_id, self.kind.name, self._lap, kept_refs))
         r.inserted, r.updated, r.unchanged, r.retired = (
             swapped.inserted,
             swapped.updated,
@@ -281,6 +305,9 @@ class _Run:
             swapped.retired,
         )
         self._lap("swap")
+        if target.shrink_limited:
+            self._check_shrink(swapped)
+            self._keep_previous(swapped.kept)
         r.elapsed_s = round(time.monotonic() - self.started, 3)
         if self.dry_run:
             self.conn.rollback()
@@ -326,6 +353,38 @@ class _Run:
                 f"internal error: rows read ({r.read}) != loaded ({r.loaded}) + rejected ({r.rejected});"
                 " the converter lost or double-counted rows"
             )
+
+    def _check_shrink(self, swapped: Swapped) -> None:
+        """State the swap's shrink in the report; one retiring more than the allowed share of the live rows is
+        refused (``_Failed``: rolled back, nothing changes), as a truncated export would be."""
+        live, gone = swapped.live_before, swapped.retired
+        limit = self.shrink.max_percent
+        refused = live > 0 and not self.shrink.allowed and gone * 100 > limit * live
+        share = round(100 * gone / live, 1) if live else 0.0
+        r = self.report
+        r.shrink = ShrinkCheck(live, gone, share, limit, self.shrink.allowed, refused)
+        if not refused:
+            return
+        r.inserted = r.updated = r.unchanged = r.retired = 0  # nothing is swapped in
+        if self.dry_run:
+            r.status = "dry_run"
+        raise _Failed(
+            f"shrink_refused: would retire {gone} of {live} live {self.kind.target.what} ({share:.1f} %),"
+            f" more than the {limit:.1f} % allowed; check the file, or pass --allow-shrink"
+        )
+
+    def _keep_previous(self, kept: tuple[str, ...]) -> None:
+        """Count the live rows a rejected row kept at their previous version, and say so in those rejects."""
+        self.report.kept_previous = len(kept)
+        if not kept:
+            return
+        refs = set(kept)
+        self.rejects = [
+            dataclasses.replace(rj, reason=f"{rj.reason} (the previous version of {rj.ref!r} was kept)")
+            if rj.ref in refs
+            else rj
+            for rj in self.rejects
+        ]
 
     # -- bookkeeping in transactions of their own ---------------------------------------------------------------
 

@@ -146,11 +146,11 @@ def convert_document(doc: dict[str, Any], options: LoadOptions) -> Converted:
         try:
             feat = _read_feature(feature)
         except RowError as bad:
-            out.rejects.append(Reject(row, bad.reason, raw_json(feature), bad.field))
+            out.rejects.append(Reject(row, bad.reason, raw_json(feature), bad.field, bad.ref))
             continue
         good, bad_regulations = _read_regulations(feat.regulations, row, ctx)
         if not good:
-            out.rejects.append(_no_usable_regulation(row, feature, bad_regulations))
+            out.rejects.append(_no_usable_regulation(row, feature, feat.ref, bad_regulations))
             continue
         out.rejected_regulations.extend(bad_regulations)
         place = places.get(feat.ref)
@@ -178,17 +178,21 @@ class _Feature:
 
 
 def _read_feature(feature: Any) -> _Feature:
+    """The feature's parts; a fault found once its location is read names the ref in the RowError."""
     if not isinstance(feature, dict):
         raise RowError("the feature is not an object")
     feat = lower_keys(feature)
     props = lower_keys(feat.get("properties"))
     ref, attributes, length = _location(props)
-    wkt, quality = _geometry(feat.get("geometry"))
+    try:
+        wkt, quality = _geometry(feat.get("geometry"))
+    except RowError as bad:
+        raise RowError(bad.reason, bad.field, ref) from bad
     regulations = props.get("regulations")
     if isinstance(regulations, dict):
         regulations = [regulations]
     if not isinstance(regulations, list) or not regulations:
-        raise RowError("the feature has no regulations", "properties.regulations")
+        raise RowError("the feature has no regulations", "properties.regulations", ref)
     location = lower_keys(props.get("location"))
     return _Feature(ref, location, attributes, length, wkt, quality, regulations)
 
@@ -208,13 +212,14 @@ def _read_regulations(
     return good, bad_regulations
 
 
-def _no_usable_regulation(row: int, feature: Any, bad_regulations: list[Reject]) -> Reject:
+def _no_usable_regulation(row: int, feature: Any, ref: str, bad_regulations: list[Reject]) -> Reject:
     reasons = "; ".join(r.reason for r in bad_regulations)
     return Reject(
         row,
         f"no usable regulation: {reasons}",  # counted as "no usable regulation"
         raw_json(feature),
         bad_regulations[0].field if len(bad_regulations) == 1 else "properties.regulations",
+        ref,
     )
 
 

@@ -207,13 +207,14 @@ def convert_with(path: str | Path, mapping: Mapping, options: LoadOptions) -> Co
         try:
             place = _row(record, mapping, flags)
         except RowError as bad:
-            out.rejects.append(Reject(record.row_number, bad.reason, record.raw, bad.field))
+            ref = column_text(record, mapping.field("ref"), mapping)
+            out.rejects.append(Reject(record.row_number, bad.reason, record.raw, bad.field, ref))
             continue
         first = seen_refs.get(place.ref)
         if first is not None:
             out.rejects.append(
                 Reject(record.row_number, f"duplicate reference {place.ref!r} (first at row {first})", record.raw,
-                       mapping.field("ref"))
+                       mapping.field("ref"), place.ref)
             )  # fmt: skip
             continue
         seen_refs[place.ref] = record.row_number

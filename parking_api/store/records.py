@@ -22,12 +22,16 @@ RAW_LIMIT = 4000  # characters of a rejected record kept in ``Reject.raw`` (and 
 
 @dataclass(frozen=True)
 class Reject:
-    """A row (1-based data record number) the loader could not use, and why, in words a person understands."""
+    """A row (1-based data record number) the loader could not use, and why, in words a person understands.
+
+    ``ref``: the row's reference when it could be read (say its geometry was bad but its id was not), so that the
+    live row of that ref keeps its previous version instead of being retired as "no longer listed"."""
 
     row_number: int
     reason: str
     raw: str
     field: str | None = None
+    ref: str | None = None
 
 
 @dataclass

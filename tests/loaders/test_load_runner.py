@@ -109,7 +109,7 @@ def test_crash_during_the_swap_leaves_the_data_untouched(fresh_db_url, db, tmp_p
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_load(fresh_db_url, "camden-bays", str(smaller), hook=crash)
+        run_load(fresh_db_url, "camden-bays", str(smaller), hook=crash, allow_shrink=True)
     assert db.snapshot() == before
     run = db.rows("SELECT status, error FROM load_runs ORDER BY id DESC LIMIT 1")[0]
     assert run == {"status": "failed", "error": "interrupted"}
@@ -126,7 +126,7 @@ def test_an_interrupted_run_is_recorded_with_nothing_loaded(fresh_db_url, db, tm
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_load(fresh_db_url, "camden-bays", str(smaller), hook=crash)
+        run_load(fresh_db_url, "camden-bays", str(smaller), hook=crash, allow_shrink=True)
     assert db.snapshot() == before
     run = db.rows("SELECT status, error, read, loaded, rejected, retired, rejected_by_reason FROM load_runs"
                   " ORDER BY id DESC LIMIT 1")[0]  # fmt: skip
@@ -169,7 +169,8 @@ def test_nothing_loadable_fails_and_keeps_the_rejects(fresh_db_url, db, tmp_path
 def test_dry_run_reports_and_changes_nothing(fresh_db_url, db, tmp_path):
     assert run_load(fresh_db_url, "camden-bays", str(BAYS_2020)).status == "succeeded"
     before = db.snapshot()
-    result = cli(fresh_db_url, "camden-bays", str(write_json(tmp_path / "half.json", bays_2020()[:600])), "--dry-run")
+    half = str(write_json(tmp_path / "half.json", bays_2020()[:600]))
+    result = cli(fresh_db_url, "camden-bays", half, "--dry-run", "--allow-shrink")
     assert result.exit_code == 0, result.output
     assert "dry_run" in result.output
     assert db.snapshot() == before
@@ -335,7 +336,7 @@ def test_readers_see_old_or_new_data_never_a_mix(fresh_db_url, db, tmp_path):
 
     def load() -> None:
         try:
-            outcome["report"] = run_load(fresh_db_url, "camden-bays", str(path), hook=hook)
+            outcome["report"] = run_load(fresh_db_url, "camden-bays", str(path), hook=hook, allow_shrink=True)
         except BaseException as exc:  # pragma: no cover - reported below
             outcome["error"] = exc
         finally:

@@ -21,6 +21,7 @@ from .table import (
     count_repaired,
     dedupe,
     geometry_rejects,
+    live_rows,
     record_flags,
     retire_unlisted,
 )
@@ -94,7 +95,7 @@ def stage(cur: Cursor, converted: Converted, context: StageContext) -> Staged:
     context.lap("copy")
     missing = [r for r in records if not r.geometry_wkt]
     for r in missing:
-        rejects.append(Reject(r.row_number, "no geometry", "", "geometry"))
+        rejects.append(Reject(r.row_number, "no geometry", "", "geometry", r.ref))
     if missing:
         cur.execute("DELETE FROM stage_places WHERE geom_text IS NULL")
     cur.execute("CREATE INDEX ON stage_places (row_number)")
@@ -124,6 +125,7 @@ def swap(cur: Cursor, run: SwapContext) -> Swapped:
     no other writer adds its refs meanwhile): a hash join updates the rows that changed or come back, an
     anti-join inserts the new ones. Unchanged rows are not written at all."""
     params = {"sid": run.source_id, "run": run.run_id}
+    live_before = live_rows(cur, "places", run)
     cur.execute(
         f"""
         UPDATE places p
@@ -158,8 +160,8 @@ def swap(cur: Cursor, run: SwapContext) -> Swapped:
     cur.execute("SELECT count(*) FROM stage_places")
     unchanged = cur.fetchone()[0] - inserted - updated
     run.lap("insert")
-    retired = retire_unlisted(cur, "places", "stage_places", run)
-    return Swapped(inserted=inserted, updated=updated, unchanged=unchanged, retired=retired)
+    retired, kept = retire_unlisted(cur, "places", "stage_places", run)
+    return Swapped(inserted, updated, unchanged, retired, live_before=live_before, kept=kept)
 
 
-PLACES = TableLoad("places", stage, swap)
+PLACES = TableLoad("places", stage, swap, what="bays", shrink_limited=True)

@@ -47,6 +47,8 @@ class SwapContext:
     run_id: int
     kind: str  # a kind replaces only what runs of the same kind loaded for the source
     lap: Lap
+    kept_refs: frozenset[str] = frozenset()
+    """Refs of the file's rejected rows: their live rows keep their previous version rather than being retired."""
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,25 @@ class Swapped:
     updated: int
     unchanged: int
     retired: int
+    live_before: int = 0
+    """The source's live rows of the kind before the swap (what a shrink is measured against)."""
+    kept: tuple[str, ...] = ()
+    """The refs of ``SwapContext.kept_refs`` whose live row would have been retired and was kept as it was."""
 
 
 @dataclass(frozen=True)
 class TableLoad:
-    """How records reach one live table: ``stage`` them, then ``swap`` them in."""
+    """How records reach one live table: ``stage`` them, then ``swap`` them in.
+
+    ``what`` names its rows in messages (``bays``). ``shrink_limited``: the runner refuses a file that would retire
+    more than the allowed share of the live rows (a truncated export), and a rejected row's ref keeps its previous
+    version; tables whose files shrink legitimately (suspensions end) leave it off."""
 
     table: str
     stage: Callable[[Cursor, Converted, StageContext], Staged]
     swap: Callable[[Cursor, SwapContext], Swapped]
+    what: str = "rows"
+    shrink_limited: bool = False
 
 
 R = TypeVar("R", bound=Any)
@@ -166,13 +178,14 @@ def build_geometry(cur: Cursor, stage: str) -> None:
 
 
 def geometry_rejects(cur: Cursor, stage: str, *, polygonal: bool = False) -> list[Reject]:
-    """Rows whose geometry is unreadable, empty or off the globe, as rejects; removed from the stage."""
+    """Rows whose geometry is unreadable, empty or off the globe, as rejects (with the row's ``ref``); removed from
+    the stage."""
     not_polygon = "ST_Dimension(g.geom) < 2 OR ST_IsEmpty(ST_CollectionExtract(g.geom, 3))"
     kind_check = f"WHEN {not_polygon} THEN 'the geometry is not a polygon'" if polygonal else ""
     kind_filter = f"OR {not_polygon}" if polygonal else ""
     cur.execute(
         f"""
-        SELECT s.row_number, s.geom_text,
+        SELECT s.row_number, s.ref, s.geom_text,
                CASE WHEN g.geom IS NULL THEN 'cannot read the geometry: ' || coalesce(g.error, 'unknown error')
                     WHEN ST_IsEmpty(g.geom) THEN 'the geometry is empty'
                     WHEN ST_XMin(g.geom) < -180 OR ST_XMax(g.geom) > 180 OR ST_YMin(g.geom) < -90
@@ -185,24 +198,43 @@ def geometry_rejects(cur: Cursor, stage: str, *, polygonal: bool = False) -> lis
            {kind_filter}
         """
     )
-    bad = [Reject(row, problem, raw or "", "geometry") for row, raw, problem in cur.fetchall()]
+    bad = [Reject(row, problem, raw or "", "geometry", ref) for row, ref, raw, problem in cur.fetchall()]
     if bad:
         cur.execute(f"DELETE FROM {stage} WHERE row_number = ANY(%s)", ([b.row_number for b in bad],))
         cur.execute(f"DELETE FROM {stage}_geom WHERE row_number = ANY(%s)", ([b.row_number for b in bad],))
     return bad
 
 
-def retire_unlisted(cur: Cursor, table: str, listed: str, run: SwapContext) -> int:
+_OF_THE_KIND = """
+    t.source_id = %(sid)s AND t.retired_at IS NULL
+    AND t.last_run_id IN (SELECT id FROM load_runs WHERE source_id = %(sid)s AND kind = %(kind)s)
+"""
+
+
+def live_rows(cur: Cursor, table: str, run: SwapContext) -> int:
+    """How many live rows of ``table`` runs of this kind loaded for the source: what a newer file replaces."""
+    cur.execute(f"SELECT count(*) FROM {table} t WHERE {_OF_THE_KIND}", {"sid": run.source_id, "kind": run.kind})
+    return cur.fetchone()[0]
+
+
+def retire_unlisted(cur: Cursor, table: str, listed: str, run: SwapContext) -> tuple[int, tuple[str, ...]]:
     """Retire the live rows of ``table`` (places or zones) that runs of this kind loaded for the source and that the
-    new file no longer lists (``listed``: a staged table with a ``ref`` column). Retired, not deleted: a later file
-    that lists them again brings them back under their old ids. Returns how many were retired."""
+    new file no longer lists (``listed``: a staged table with a ``ref`` column), except those of a rejected row's
+    ref (``run.kept_refs``): a row the file does list, but badly, is no reason to drop the bay. Retired, not
+    deleted: a later file that lists them again brings them back under their old ids.
+
+    Returns how many were retired, and the refs kept at their previous version instead."""
+    params = {"sid": run.source_id, "run": run.run_id, "kind": run.kind, "kept": sorted(run.kept_refs)}
+    unlisted = f"{_OF_THE_KIND} AND NOT EXISTS (SELECT 1 FROM {listed} s WHERE s.ref = t.ref)"
+    kept: tuple[str, ...] = ()
+    if run.kept_refs:
+        cur.execute(f"SELECT t.ref FROM {table} t WHERE {unlisted} AND t.ref = ANY(%(kept)s::text[])", params)
+        kept = tuple(sorted(ref for (ref,) in cur.fetchall()))
     cur.execute(
         f"""
         UPDATE {table} t SET retired_at = now(), updated_at = now(), last_run_id = %(run)s
-        WHERE t.source_id = %(sid)s AND t.retired_at IS NULL
-          AND t.last_run_id IN (SELECT id FROM load_runs WHERE source_id = %(sid)s AND kind = %(kind)s)
-          AND NOT EXISTS (SELECT 1 FROM {listed} s WHERE s.ref = t.ref)
+        WHERE {unlisted} AND NOT (t.ref = ANY(%(kept)s::text[]))
         """,
-        {"sid": run.source_id, "run": run.run_id, "kind": run.kind},
+        params,
     )
-    return cur.rowcount
+    return cur.rowcount, kept

@@ -20,6 +20,7 @@ from .table import (
     build_geometry,
     count_repaired,
     geometry_rejects,
+    live_rows,
     record_flags,
     retire_unlisted,
 )
@@ -43,7 +44,7 @@ def stage(cur: Cursor, converted: Converted, context: StageContext) -> Staged:
     )
     for z in records:
         if not z.geometry_wkt:
-            rejects.append(Reject(z.row_number, "no geometry", "", "geometry"))
+            rejects.append(Reject(z.row_number, "no geometry", "", "geometry", z.ref))
     copy_rows(
         cur,
         "stage_zones",
@@ -84,6 +85,7 @@ def stage(cur: Cursor, converted: Converted, context: StageContext) -> Staged:
 
 def swap(cur: Cursor, run: SwapContext) -> Swapped:
     """Merge each ref's parts, then upsert by (source, ref); unchanged zones are not written at all."""
+    live_before = live_rows(cur, "zones", run)
     cur.execute(
         """
         CREATE TEMP TABLE stage_zone_merged ON COMMIT DROP AS
@@ -119,8 +121,8 @@ def swap(cur: Cursor, run: SwapContext) -> Swapped:
     inserted, updated = cur.fetchone()
     cur.execute("SELECT count(*) FROM stage_zone_merged")
     unchanged = cur.fetchone()[0] - inserted - updated
-    retired = retire_unlisted(cur, "zones", "stage_zone_merged", run)
-    return Swapped(inserted=inserted, updated=updated, unchanged=unchanged, retired=retired)
+    retired, kept = retire_unlisted(cur, "zones", "stage_zone_merged", run)
+    return Swapped(inserted, updated, unchanged, retired, live_before=live_before, kept=kept)
 
 
-ZONES = TableLoad("zones", stage, swap)
+ZONES = TableLoad("zones", stage, swap, what="zones", shrink_limited=True)
