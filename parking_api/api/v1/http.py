@@ -14,6 +14,7 @@ from flask_smorest import Api, Blueprint
 
 from parking_api.api import current_settings
 from parking_api.engine.model import Activity, Badge, Driver, Fuel, Vehicle, normalise_permit
+from parking_api.errors import InvalidInput
 from parking_api.services import context as service_context
 from parking_api.services.context import Context
 from parking_api.services.regulations import RegulationCache
@@ -87,8 +88,25 @@ def make_blueprint(
     after-request hook."""
     blp = Blueprint(name, import_name, url_prefix="/v1", description=description)
     blp._prepare_doc_cbks.append(_problem_doc_callback({"*"} if not_found else set(), keyed=keyed))
+    blp.before_request(_plain_query)
     blp.after_request(_conditional)
     return blp
+
+
+LIST_PARAMETERS = frozenset({"permit"})
+"""The query parameters that may be repeated; any other given twice is refused rather than silently taking one."""
+
+
+def _plain_query() -> None:
+    """Refuse what a parser would quietly misread: a repeated single-valued parameter (``lat=…&lat=10``) and digits
+    from other scripts (``٥١.5``, ``１``), which Python's ``float`` would accept."""
+    for name in request.args:
+        values = request.args.getlist(name)
+        if len(values) > 1 and name not in LIST_PARAMETERS:
+            raise InvalidInput(name, "is given more than once; give it once", code="repeated")
+        for value in values:
+            if any(ch.isdigit() and not ch.isascii() for ch in value):
+                raise InvalidInput(name, "digits must be ASCII 0-9", code="invalid_value")
 
 
 def regulation_cache(app: Flask | None = None) -> RegulationCache:

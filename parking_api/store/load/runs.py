@@ -34,7 +34,7 @@ def start_run(cur: Cursor, source: str, kind: str, location: str) -> int:
     """A new ``running`` run of ``source``; call it holding the source's lock. Returns the run's id."""
     # a run still 'running' while we hold the source's lock was cut short (process killed): say so
     cur.execute(
-        "UPDATE load_runs SET status = 'failed', finished_at = now(),"
+        "UPDATE load_runs SET status = 'failed', finished_at = clock_timestamp(),"
         " error = 'interrupted: the loading process ended before finishing'"
         " WHERE source_name = %s AND status = 'running'",
         (source,),
@@ -64,7 +64,7 @@ def finish_run(
 ) -> None:
     """Write the run's outcome: ``counts`` has ``read``, ``loaded``, ``rejected`` and ``retired``."""
     cur.execute(
-        "UPDATE load_runs SET status = %s, finished_at = now(), read = %s, loaded = %s, rejected = %s,"
+        "UPDATE load_runs SET status = %s, finished_at = clock_timestamp(), read = %s, loaded = %s, rejected = %s,"
         " retired = %s, rejected_by_reason = %s, flagged_by_reason = %s, error = %s,"
         " source_id = COALESCE(%s, source_id) WHERE id = %s",
         (
