@@ -120,10 +120,16 @@ def open_text(path: str, *, progress: bool = False, newline: str | None = None) 
 
 
 def first_char(path: str) -> str:
-    """The first non-blank character of the file ('' when it is empty), to tell JSON from CSV."""
+    """The first non-blank character of the file, to tell JSON from CSV; an empty (or blank) file is a
+    StructuralError saying so, whatever its name suggests."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
-    text = head.decode("utf-8-sig", errors="ignore").lstrip(_WHITESPACE)
+        text = head.decode("utf-8-sig", errors="ignore").lstrip(_WHITESPACE)
+        while not text and head:
+            head = fh.read(65536)
+            text = head.decode("utf-8", errors="ignore").lstrip(_WHITESPACE)
+    if not text:
+        raise StructuralError("the file is empty: no records")
     return text[:1]
 
 
@@ -186,6 +192,8 @@ def iter_json_array(fh: TextIO) -> Iterator[Any]:
                 if fill():
                     continue
                 raise StructuralError(f"the JSON is unreadable or truncated in record {index + 1}: {exc.msg}") from exc
+            except RecursionError:
+                raise StructuralError(f"record {index + 1} of the JSON array is nested too deeply to read") from None
             # a number cut at the chunk boundary: read on and decode it again
             if end == len(buf) and not eof and isinstance(value, int | float) and fill():
                 continue
@@ -203,6 +211,8 @@ def load_json(fh: TextIO) -> Any:
         return json.load(fh)
     except json.JSONDecodeError as exc:
         raise StructuralError(f"the JSON is unreadable or truncated: {exc.msg} (line {exc.lineno})") from exc
+    except RecursionError:
+        raise StructuralError("the JSON is nested too deeply to read") from None
 
 
 def iter_csv(
