@@ -35,7 +35,7 @@ from parking_api.settings import Settings, SettingsError
 from parking_api.store.load.runs import history, run_rejects
 
 from .base import UsageError
-from .events import SnapshotOptions, format_events_report, load_events, observed_at_option
+from .events import EventsReport, SnapshotOptions, format_events_report, load_events, observed_at_option
 from .registry import KINDS, Kind, Option
 from .report import format_report
 from .runner import load_bundled, run_load
@@ -104,6 +104,26 @@ def load() -> None:
     """
 
 
+def _run_and_report(run: Callable[[], Any], describe: Callable[[Any], str], as_json: bool) -> None:
+    """Run a load and print its report (text, or one JSON object); a usage error, an interruption or a failed load
+    ends the command with its message and exit status (2, 130, 1)."""
+    try:
+        report = run()
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was changed (the run is recorded as failed)", err=True)
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(describe(report))
+    if not report.ok:
+        if not as_json:
+            click.echo(f"load failed: {report.error}", err=True)
+        sys.exit(1)
+
+
 def _kind_command(kind: Kind) -> None:
     """``parking load <kind>``, with the options that kind reads and the ones every kind shares."""
     source_help = (
@@ -118,8 +138,8 @@ def _kind_command(kind: Kind) -> None:
         settings = _settings()
         _sigterm_to_exit()
         limit = options.pop("max_shrink_percent", None)
-        try:
-            report = run_load(
+        _run_and_report(
+            lambda: run_load(
                 settings.database_url,
                 kind.name,
                 location,
@@ -129,20 +149,10 @@ def _kind_command(kind: Kind) -> None:
                 green_badge_zones=settings.green_badge_zones,
                 max_shrink_percent=settings.max_shrink_percent if limit is None else float(limit),
                 **options,
-            )
-        except UsageError as exc:
-            raise click.UsageError(str(exc)) from exc
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was changed (the run is recorded as failed)", err=True)
-            sys.exit(130)
-        if as_json:
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
-        else:
-            click.echo(format_report(report))
-        if not report.ok:
-            if not as_json:
-                click.echo(f"load failed: {report.error}", err=True)
-            sys.exit(1)
+            ),
+            format_report,
+            as_json,
+        )
 
     command.__doc__ = f"{kind.help}\n\nPATH-OR-URL is a file path or an http(s) URL."
     shared = [
@@ -201,13 +211,14 @@ def events_command(
     """
     settings = _settings()
     _sigterm_to_exit()
-    try:
+
+    def run() -> EventsReport:
         snapshot = SnapshotOptions(
             observed_at=observed_at_option(observed_at) if observed_at is not None else None,
             ref_column=ref_column,
             match_within=match_within,
         )
-        report = load_events(
+        return load_events(
             settings.database_url,
             location,
             source=source,
@@ -216,19 +227,8 @@ def events_command(
             dry_run=dry_run,
             progress=not as_json,
         )
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing was changed (the run is recorded as failed)", err=True)
-        sys.exit(130)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
-    else:
-        click.echo(format_events_report(report))
-    if not report.ok:
-        if not as_json:
-            click.echo(f"load failed: {report.error}", err=True)
-        sys.exit(1)
+
+    _run_and_report(run, format_events_report, as_json)
 
 
 @load.command("history")

@@ -138,6 +138,18 @@ def committed_db_url(template_db_url: str, base_name: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def loaded_db_url(committed_db_url: str) -> str:
+    """A committed database with the bundled Camden zones and bays (``loaders/data/camden/``), loaded by the real
+    loader (``loaders.runner.run_load``, zones first, as ``load_bundled`` does)."""
+    from loaders import runner
+
+    for kind, relative in runner.BUNDLED:
+        report = runner.run_load(committed_db_url, kind, str(runner.bundled_path(relative)))
+        assert report.ok, report.error
+    return committed_db_url
+
+
 @pytest.fixture
 def fresh_db_url(template_db_url: str, base_name: str) -> Iterator[str]:
     """A fresh migrated database for one test, for a test whose commits others must not see."""

@@ -41,7 +41,6 @@ def require(*roles: str) -> Callable:
                 session.commit()
             return view(*args, **kwargs)
 
-        wrapper._roles = roles  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -85,8 +85,13 @@ def _partition_exists(session: Session, month: datetime) -> bool:
 
 
 def lock_bays(session: Session, place_ids: Iterable[int]) -> None:
+    """One transaction-scoped lock per bay, in bay order (so two batches never wait on each other in a cycle); the
+    key folds a bigint id into the lock's int half (a collision only makes two bays share a lock)."""
     session.execute(
-        text("SELECT pg_advisory_xact_lock(:cls, id::int) FROM unnest(CAST(:ids AS bigint[])) id ORDER BY id"),
+        text(
+            "SELECT pg_advisory_xact_lock(:cls, (id % 2147483647)::int)"
+            " FROM unnest(CAST(:ids AS bigint[])) id ORDER BY id"
+        ),
         {"cls": OCCUPANCY_LOCK, "ids": sorted(set(place_ids))},
     )
 

@@ -9,7 +9,6 @@ spots the tests stand at are named once, in ``support.py``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,6 @@ from parking_api.app import create_app
 from parking_api.settings import Settings
 
 from .support import Spot
-
-
-@pytest.fixture(scope="module")
-def loaded_db_url(committed_db_url: str) -> str:
-    """A committed database with the bundled Camden zones and bays (``loaders/data/camden/``), loaded by the real
-    loader (``loaders.runner.run_load``, zones first, as ``load_bundled`` does)."""
-    from loaders import runner
-
-    root = Path(runner.__file__).parent / "data"
-    for kind, relative in runner.BUNDLED:
-        report = runner.run_load(committed_db_url, kind, str(root / relative))
-        assert report.ok, report.error
-    return committed_db_url
 
 
 @pytest.fixture(scope="module")

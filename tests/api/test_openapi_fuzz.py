@@ -68,6 +68,11 @@ BAY_POINTS = [  # points on bays of the bundled file: a resident bay, a paid bay
 ]
 
 
+FUZZ = settings(
+    max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+"""Bounded and deterministic, for every fuzzed operation."""
+
 INSTANTS = st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31))
 OFFSETS = st.sampled_from(["", "Z", "+00:00", "+01:00", "-05:00"])
 
@@ -109,13 +114,7 @@ def test_no_server_errors_and_responses_match_their_schema(api_schema, live_serv
     operation = api_schema[path]["GET"]
 
     @given(case=operation.as_strategy(), data=st.data())
-    @settings(
-        max_examples=30,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ
     def fuzz(case, data):
         steer(path, case, data)
         case.call_and_validate(
@@ -182,13 +181,7 @@ def test_keyed_operations_have_no_server_errors_and_match_their_schema(
     headers = {"Authorization": f"Bearer {keys_by_role[role]}"}
 
     @given(case=operation.as_strategy(), data=st.data())
-    @settings(
-        max_examples=30,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ
     def fuzz(case, data):
         steer_keyed(path, method, case, data)
         case.call_and_validate(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,17 +20,6 @@ from parking_api.app import create_app
 from parking_api.services import keys
 from parking_api.settings import Settings
 from parking_api.store.db import make_engine
-
-
-@pytest.fixture(scope="module")
-def loaded_db_url(committed_db_url: str) -> str:
-    from loaders import runner
-
-    root = Path(runner.__file__).parent / "data"
-    for kind, relative in runner.BUNDLED:
-        report = runner.run_load(committed_db_url, kind, str(root / relative))
-        assert report.ok, report.error
-    return committed_db_url
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from loaders import runner
 from loaders.events import load_events
 from loaders.runner import run_load
 
-BUNDLED_BAYS = Path(runner.__file__).parent / "data" / runner.BUNDLED[1][1]
+BUNDLED_BAYS = runner.bundled_path(runner.BUNDLED[1][1])
 
 
 @pytest.mark.parametrize("name", ["bays.json", "bays.csv", "bays.geojson"])
@@ -35,11 +33,6 @@ def test_suspensions_and_events_say_empty_too(committed_db_url, tmp_path):
     path = tmp_path / "empty.json"
     path.write_text("")
     assert run_load(committed_db_url, "suspensions", str(path), source="camden").error.startswith("the file is empty")
-    from pathlib import Path
-
-    from loaders import runner
-
-    root = Path(runner.__file__).parent / "data"
-    assert run_load(committed_db_url, "camden-bays", str(root / runner.BUNDLED[1][1])).ok
+    assert run_load(committed_db_url, "camden-bays", str(BUNDLED_BAYS)).ok
     report = load_events(committed_db_url, str(path), source="camden")
     assert report.status == "failed" and "empty" in report.error

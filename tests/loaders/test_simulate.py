@@ -19,7 +19,6 @@ from click.testing import CliRunner, Result
 from loader_testlib import Db
 from sqlalchemy.orm import Session
 
-from loaders import runner
 from loaders.simulate import simulate
 from parking_api.app import create_app
 from parking_api.services import keys
@@ -41,12 +40,9 @@ def _count(output: str, label: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def loaded(committed_db_url: str) -> Iterator[Db]:
+def loaded(loaded_db_url: str) -> Iterator[Db]:
     """The module's committed database with the bundled Camden zones and 1,000 bays, loaded by the real loader."""
-    for kind, relative in runner.BUNDLED:
-        report = runner.run_load(committed_db_url, kind, str(runner.bundled_path(relative)))
-        assert report.ok, report.error
-    db = Db(committed_db_url)
+    db = Db(loaded_db_url)
     yield db
     db.dispose()
 
