@@ -56,7 +56,9 @@ class LoadOptions:
     ``source``: the source name the records are loaded under (``--source``); ``mapping``: a mapping file for the
     ``mapped`` kind (``--mapping``); ``timezone``: an IANA zone overriding the feed's own (``--timezone``);
     ``holidays``: a holiday calendar name such as ``GB-ENG`` (``--holidays``); ``inclusive_ends``: read end times as
-    inclusive (``--inclusive-ends``); ``progress``: show a progress bar while reading (terminals only);
+    inclusive (``--inclusive-ends``); ``lenient``: load rows whose sign words about hours or a stay limit could not
+    be read, flagged, rather than rejecting them (``--lenient``); ``progress``: show a progress bar while reading
+    (terminals only);
     ``green_badge_zones``: the Camden zones where blue-badge concessions belong to green badges (from the settings).
     """
 
@@ -65,5 +67,6 @@ class LoadOptions:
     timezone: str | None = None
     holidays: str | None = None
     inclusive_ends: bool = False
+    lenient: bool = False
     progress: bool = False
     green_badge_zones: tuple[str, ...] = Settings.green_badge_zones

@@ -21,7 +21,7 @@ from parking_api.store.records import Converted
 from . import camden_bays, camden_cpz, curblr, mapped, suspensions
 from .base import LoadOptions, UsageError
 
-Option = Literal["mapping", "timezone", "holidays", "inclusive_ends"]
+Option = Literal["mapping", "timezone", "holidays", "inclusive_ends", "lenient"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ KINDS: dict[str, Kind] = {
             mapped.convert,
             PLACES,
             "A council file read through a mapping file (--mapping). --source is required.",
-            ("mapping", "timezone", "holidays"),
+            ("mapping", "timezone", "holidays", "lenient"),
         ),
     )
 }

@@ -41,7 +41,13 @@ class LoadReport:
     updated: int = 0
     unchanged: int = 0
     error: str | None = None
+    # the most common sign-text phrases the converter could not read (the rows are counted in flagged_by_reason:
+    # mapped_sign_unread), and, on a dry run, each bay type's rules in words with how many rows have them
+    unread_phrases: dict[str, int] = field(default_factory=dict)
+    rules_by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     shrink: ShrinkCheck | None = None  # bay and zone loads only
+    # an identical reload: the run whose file, options and rule settings were the same; nothing was staged or written
+    identical_to_run: int | None = None
     elapsed_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: convert, stage, swap, commit
 
@@ -73,6 +79,11 @@ def format_report(report: LoadReport) -> str:
         f"{report.kind} {report.location}",
         f"  source {report.source}, run {report.run_id}: {report.status}"
         + (f" ({report.error})" if report.error else ""),
+        *(
+            [f"  identical to run {report.identical_to_run}: the same file and settings, nothing written again"]
+            if report.identical_to_run is not None
+            else []
+        ),
         f"  read      {report.read:>9,}",
         f"  loaded    {report.loaded:>9,}"
         + (
@@ -89,6 +100,16 @@ def format_report(report: LoadReport) -> str:
     lines.append(f"  flagged   {sum(report.flagged_by_reason.values()):>9,}")
     for reason, n in sorted(report.flagged_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"    {n:>7,}  {reason}")
+    if report.unread_phrases:
+        lines.append("  unread sign words (most common first)")
+        for phrase, n in report.unread_phrases.items():
+            lines.append(f"    {n:>7,}  {phrase!r}")
+    for name, seen in report.rules_by_type.items():
+        lines.append(f"  type {name!r}")
+        for entry in seen["rule_sets"]:
+            lines.append(f"    {entry['rows']:>7,}  {entry['rules'] or 'no rules'}")
+        for phrase, n in seen["unread_phrases"].items():
+            lines.append(f"    {n:>7,}  unread: {phrase!r}")
     lines.append(f"  retired   {report.retired:>9,}")
     if report.kept_previous:
         lines.append(_count("kept previous", report.kept_previous) + "  (rejected rows whose live version stays)")

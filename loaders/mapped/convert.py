@@ -18,38 +18,53 @@ from parking_api.engine.parse import ParseError, parse_duration, parse_permits, 
 from parking_api.engine.uk import publisher_wording
 from parking_api.store.records import Converted, PlaceRecord, Reject, SourceMeta
 
+from .dates import row_dates, within_dates
 from .geometry import geometry
 from .keys import key_path
 from .mapping import BayType, Mapping
 from .records import Record, column_text, records
 from .rules import build_rules
+from .sign import FROM_WORDS, bay_from_sign, parts, rules_in_words, unread_words, untyped_name
+from .signtext import SignReading, read_sign
 from .validate import load_mapping
 
 _T = TypeVar("_T")
 _Text = TypeVar("_Text")
 
 
-def _row(record: Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
-    """One row as a place; a value that makes the row unusable raises RowError naming its column."""
+def _row(record: Record, mapping: Mapping, flags: Counter[str], options: LoadOptions,
+         unread: dict[str, Counter[str]]) -> PlaceRecord:  # fmt: skip
+    """One row as a place; a value that makes the row unusable raises RowError naming its column. Sign text
+    (``fields.sign_text``) fills what the dedicated columns leave empty (``sign.py``)."""
     if record.values is None:
         raise RowError(record.problem or "the row is malformed")
     ref, type_text, bay = _identity(record, mapping)
+    sign_col = mapping.field("sign_text")
+    sign_text = column_text(record, sign_col, mapping)
+    sign = read_sign(sign_text) if sign_text else None
+    bay = bay_from_sign(bay, sign, sign_col)
     times_col = mapping.field("times")
     times_text = bay.times or column_text(record, times_col, mapping)
-    spans = _spans(times_text, times_col)
     stay_col = mapping.field("max_stay")
     stay_text = column_text(record, stay_col, mapping)
+    covered = frozenset(k for k, text in (("times", times_text), ("max_stay", stay_text)) if text is not None)
+    unsafe = unread_words(sign, sign_col, covered, options.lenient, flags, unread.setdefault(bay.name, Counter()))
+    spans = _spans(times_text, times_col, sign)
     duration = _parsed(parse_duration, stay_text, stay_col)
-    if duration is not None and not any(c in bay.max_stay_binds for c in (*bay.park, *bay.load)):
+    row_parts = parts(bay, spans, duration, sign)
+    if any(d is not None for _s, d in row_parts) and not any(c in bay.max_stay_binds for c in (*bay.park, *bay.load)):
         flags["mapped_max_stay_binds_nobody"] += 1  # a maximum stay nobody in this type is bound by
     tariff_text = column_text(record, mapping.field("tariff"), mapping)
-    tariffs = _tariffs(tariff_text, bay, mapping, flags)
+    tariffs = _tariffs(tariff_text, bay, mapping, flags, sign)
     permits_col = mapping.field("permits")
     permits_text = column_text(record, permits_col, mapping)
     row_permits = _parsed(parse_permits, permits_text, permits_col)
+    if permits_text is None and sign is not None:
+        row_permits = sign.permits
 
     zone = column_text(record, mapping.field("zone"), mapping)
-    rules = build_rules(bay, spans, duration, tariffs, row_permits, zone, mapping)
+    rules = build_rules(bay, row_parts, tariffs, row_permits, zone, mapping)
+    rules = within_dates(rules, *row_dates(record, mapping))
     wkt, srid, quality, radius = geometry(record, mapping, flags)
     attributes: dict[str, Any] = {}
     for column in mapping.attributes:
@@ -60,8 +75,9 @@ def _row(record: Record, mapping: Mapping, flags: Counter[str]) -> PlaceRecord:
         rules=rules,
         category=bay.category,
         description=publisher_wording(
-            type_text, times_text, stay_text, tariff_text, f"permits {permits_text}" if permits_text else None
+            type_text, sign_text, times_text, stay_text, tariff_text, permits_text and f"permits {permits_text}"
         ),
+        unread=unsafe,
     )
     spaces_text = column_text(record, mapping.field("spaces"), mapping)
     spaces = _measure(spaces_text, flags, "mapped_spaces_unreadable", whole=True)
@@ -91,6 +107,8 @@ def _identity(record: Record, mapping: Mapping) -> tuple[str, str, BayType]:
     if ref is None:
         raise RowError(f"no reference: column {ref_col!r} (fields.ref) is empty", ref_col)
     type_col = mapping.field("restriction_type")
+    if type_col is None:
+        return ref, "", FROM_WORDS  # no type column: the sign's words say who may park, and the category
     type_text = column_text(record, type_col, mapping)
     if type_text is None:
         raise RowError(f"no restriction type: column {type_col!r} is empty", type_col)
@@ -100,7 +118,9 @@ def _identity(record: Record, mapping: Mapping) -> tuple[str, str, BayType]:
     return ref, type_text, bay
 
 
-def _spans(times_text: str | None, times_col: str | None) -> tuple[TimeSpan, ...]:
+def _spans(times_text: str | None, times_col: str | None, sign: SignReading | None) -> tuple[TimeSpan, ...]:
+    if times_text is None and sign is not None and sign.times is not None:
+        return sign.times  # the column (where there is one) is empty: the sign's words give the hours
     if times_text is None:
         if times_col is not None:
             raise RowError(f"no times of operation: column {times_col!r} is empty", times_col)
@@ -116,14 +136,17 @@ def _parsed(parse: Callable[[_Text], _T], text: _Text, column: str | None) -> _T
         raise RowError(str(exc), column) from exc
 
 
-def _tariffs(text: str | None, bay: BayType, mapping: Mapping, flags: Counter[str]) -> tuple[Tariff, ...]:
-    """The row's tariff in the mapping's currency. An unreadable one leaves the bay paid without a price (flagged):
-    "pay here" cannot earn a driver a penalty charge."""
+def _tariffs(text: str | None, bay: BayType, mapping: Mapping, flags: Counter[str],
+             sign: SignReading | None) -> tuple[Tariff, ...]:  # fmt: skip
+    """The row's tariff (its column, else the sign's words) in the mapping's currency. An unreadable one leaves the
+    bay paid without a price (flagged): "pay here" cannot earn a driver a penalty charge."""
     tariffs: tuple[Tariff, ...] = ()
     try:
         tariffs = parse_tariff(text)
     except ParseError:
         flags["mapped_tariff_unreadable"] += 1
+    if text is None and sign is not None:
+        tariffs = sign.tariffs
     if mapping.currency:
         tariffs = tuple(dataclasses.replace(t, currency=mapping.currency) for t in tariffs)
     if tariffs and not bay.pays:
@@ -205,7 +228,7 @@ def convert_with(path: str | Path, mapping: Mapping, options: LoadOptions) -> Co
         if record.values:
             seen_columns.update(record.values)
         try:
-            place = _row(record, mapping, flags)
+            place = _row(record, mapping, flags, options, out.unread_phrases)
         except RowError as bad:
             ref = column_text(record, mapping.field("ref"), mapping)
             out.rejects.append(Reject(record.row_number, bad.reason, record.raw, bad.field, ref))
@@ -219,6 +242,9 @@ def convert_with(path: str | Path, mapping: Mapping, options: LoadOptions) -> Co
             continue
         seen_refs[place.ref] = record.row_number
         out.places.append(place)
+        bay = mapping.bay_type(place.restriction_type) if place.restriction_type else None
+        name = bay.name if bay is not None else untyped_name(place.regulation.category)
+        out.rules_by_type.setdefault(name, Counter())[rules_in_words(place.regulation.rules)] += 1
     if not is_csv and out.read:
         _check_columns(mapping, seen_columns, None)
     return out

@@ -4,6 +4,7 @@ feature's own geometry, or x/y columns), in that source's coordinate reference s
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from typing import Any
@@ -12,6 +13,7 @@ import shapely
 from shapely.geometry import shape
 
 from loaders.base import RowError
+from loaders.camden_bays import search_radius
 
 from .mapping import GeometrySource, Mapping
 from .records import Record, column_text
@@ -34,8 +36,28 @@ def geometry(record: Record, mapping: Mapping, flags: Counter[str]) -> tuple[str
         quality = "line" if "LineString" in kind else "polygon" if "Polygon" in kind else "point"
         if source is not mapping.geometry[0]:
             flags["mapped_geometry_fallback"] += 1
-        return geom.wkt, source.crs, quality, source.search_radius_m if quality == "point" else 0.0
+        if quality != "point":
+            return geom.wkt, source.crs, quality, 0.0
+        return geom.wkt, source.crs, quality, _point_reach(record, source, mapping)
     raise RowError(f"no usable geometry: tried {'; '.join(tried)}", "geometry")
+
+
+def _point_reach(record: Record, source: GeometrySource, mapping: Mapping) -> float:
+    """How far from a point its bay may lie: the entry's ``search_radius_m``, or with ``reach_from_size`` at least
+    half the bay's length — its length column, else its spaces at 5 m each, as the Camden loader sizes a bay — at
+    most 25 m (an unreadable length or count is flagged by the converter and ignored here)."""
+    if not source.reach_from_size:
+        return source.search_radius_m
+    sizes = []
+    for key in ("length", "spaces"):
+        text = column_text(record, mapping.field(key), mapping)
+        try:
+            number = float(text) if text is not None else math.nan
+        except ValueError:
+            number = math.nan
+        sizes.append(number if number > 0 and math.isfinite(number) else None)
+    length, spaces = sizes
+    return max(source.search_radius_m, search_radius(length, int(spaces) if spaces and spaces.is_integer() else None))
 
 
 def _geometry_from(record: Record, source: GeometrySource, mapping: Mapping, flags: Counter[str]):

@@ -24,6 +24,7 @@ class GeometrySource:
     crs: int = 4326
     search_radius_m: float = 0.0
     zero_is_missing: bool = True
+    reach_from_size: bool = False  # a point's reach: half the bay's length (or its spaces x 5 m), at most 25 m
 
     def describe(self) -> str:
         if self.kind == "xy":
@@ -49,6 +50,19 @@ class BayType:
     prohibit: Activity | None = None
     label: str = ""
     times: str | None = None
+    max_stay: str | None = None  # the type's own maximum stay and no-return, when the row gives none
+    no_return: str | None = None
+    rules: tuple[TypeRule, ...] = ()  # several rules, each with its own times, maximum stay and no-return
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """One of a type's rules (``rules = [{ times = "at any time" }, { times = "…", max_stay = "4 hours" }]``): a
+    time limit that applies only in set hours of a bay in force at other times too. Empty keys take the row's."""
+
+    times: str | None = None
+    max_stay: str | None = None
+    no_return: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,9 +87,19 @@ class Mapping:
     attributes: tuple[str, ...] = ()
     geometry: tuple[GeometrySource, ...] = ()
     types: tuple[tuple[str, BayType], ...] = ()
+    # Per column, from ``[values]`` and ``[defaults]`` (see ``values.py``): (cell value key, value read) pairs, and
+    # the value an empty cell is read as.
+    values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
 
     def field(self, name: str) -> str | None:
         return dict(self.fields).get(name)
+
+    def translations(self, column: str) -> dict[str, str]:
+        return dict(dict(self.values).get(column, ()))
+
+    def default(self, column: str) -> str | None:
+        return dict(self.defaults).get(column)
 
     def bay_type(self, name: str) -> BayType | None:
         return dict(self.types).get(normalise_type(name))

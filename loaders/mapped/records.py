@@ -13,6 +13,7 @@ from loaders.base import StructuralError, clip_raw, raw_json
 from loaders.files import csv_line, iter_csv, number_text, read_json, read_text
 
 from .mapping import Mapping
+from .values import cell_text
 
 
 @dataclass
@@ -87,12 +88,13 @@ def _csv_records(path: str | Path, mapping: Mapping, check_header: Callable[[lis
 
 
 def column_text(record: Record, column: str | None, mapping: Mapping) -> str | None:
-    """A column's value as trimmed text, or None when absent or one of the mapping's missing values."""
+    """A column's value as trimmed text read through the mapping's ``[values]`` translations, or the column's
+    ``[defaults]`` entry (else None) when absent or one of the mapping's missing values."""
     if column is None:
         return None
     value = record.feature_id if column == "@id" else (record.values or {}).get(column)
     if value is None:
-        return None
+        return mapping.default(column)
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, int | float):
@@ -101,5 +103,5 @@ def column_text(record: Record, column: str | None, mapping: Mapping) -> str | N
         text = json.dumps(value)
     else:
         text = str(value).strip()
-    return None if text.strip().lower() in mapping.missing else text
+    return cell_text(text, mapping.translations(column), mapping.missing, mapping.default(column))
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import codecs
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -15,16 +16,20 @@ from pyproj.exceptions import CRSError
 
 from loaders.base import UsageError
 from loaders.checks import check_holidays, check_timezone
+from parking_api.api.v1.vocabulary import CATEGORIES
 from parking_api.engine.model import Activity, UserClass, normalise_permit
-from parking_api.engine.parse import ParseError, parse_times
+from parking_api.engine.parse import ParseError, parse_duration, parse_times
 
 from .keys import Checker, extend_path, key_path, type_name
-from .mapping import DEFAULT_MISSING, FORMATS, ROW, BayType, GeometrySource, Mapping, normalise_type
+from .mapping import DEFAULT_MISSING, FORMATS, ROW, BayType, GeometrySource, Mapping, TypeRule, normalise_type
+from .values import parse_values
 
 _PROHIBITIONS = {"no_parking": Activity.NO_PARKING, "no_stopping": Activity.NO_STOPPING,
                  "no_loading": Activity.NO_LOADING}  # fmt: skip
 
-_TOP_KEYS = {"description": False, "source": True, "fields": True, "geometry": False, "types": True}
+# ``types`` and ``fields.restriction_type`` are required unless ``fields.sign_text`` is set (see ``_types``).
+_TOP_KEYS = {"description": False, "source": True, "fields": True, "geometry": False, "types": False, "values": False,
+             "defaults": False}  # fmt: skip
 _SOURCE_KEYS = {
     "format": True,
     "encoding": False,
@@ -38,10 +43,14 @@ _SOURCE_KEYS = {
     "attribution": False,
     "url": False,
     "missing": False,
+    "also_missing": False,
     "green_badge_zones": False,
 }
-FIELD_KEYS = ("ref", "restriction_type", "times", "max_stay", "tariff", "permits", "road", "zone", "spaces", "length")
-_FIELD_KEYS = {key: key in ("ref", "restriction_type") for key in FIELD_KEYS} | {"attributes": False}
+FIELD_KEYS = ("ref", "restriction_type", "times", "max_stay", "tariff", "permits", "road", "zone", "spaces", "length",
+              "date_from", "date_to", "sign_text")  # fmt: skip
+_FIELD_KEYS = {key: key == "ref" for key in FIELD_KEYS} | {"attributes": False}
+# The categories a type may name: the API's enum (``category`` of a bay), less the empty one.
+MAPPED_CATEGORIES = tuple(c for c in CATEGORIES if c)
 _GEOMETRY_KEYS = {
     "wkt": False,
     "geojson": False,
@@ -51,9 +60,10 @@ _GEOMETRY_KEYS = {
     "crs": False,
     "search_radius_m": False,
     "zero_is_missing": False,
+    "reach_from_size": False,
 }
 _TYPE_KEYS = {
-    "category": True,
+    "category": False,  # required unless fields.sign_text is set (then read from the words)
     "park": False,
     "pays": False,
     "max_stay_binds": False,
@@ -64,7 +74,11 @@ _TYPE_KEYS = {
     "prohibit": False,
     "label": False,
     "times": False,
+    "max_stay": False,
+    "no_return": False,
+    "rules": False,
 }
+_TYPE_RULE_KEYS = {"times": False, "max_stay": False, "no_return": False}
 
 
 def load_mapping(path: str | Path | None) -> Mapping:
@@ -120,6 +134,9 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
     if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency.strip()):
         check.error("source.currency", f"must be an ISO 4217 code such as GBP, not {currency!r}")
     missing = check.strings(src, "missing", "source")
+    also_missing = check.strings(src, "also_missing", "source") or []
+    markers = frozenset(m.strip().lower() for m in (DEFAULT_MISSING if missing is None else missing))
+    markers |= frozenset(m.strip().lower() for m in also_missing)
     green = check.strings(src, "green_badge_zones", "source")
 
     flds = (check.table(data["fields"], "fields", _FIELD_KEYS) if "fields" in data else None) or {}
@@ -129,9 +146,17 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         if value is not None:
             fields.append((key, value))
     attributes = check.strings(flds, "attributes", "fields") or []
+    named = dict(fields)
+    if "restriction_type" not in flds and "sign_text" not in named:
+        check.error("fields.restriction_type", "required key is missing (or name fields.sign_text: each row's type"
+                                               " is then read from its words)")  # fmt: skip
 
     geometry = _geometry_sources(data, fmt, check)
-    types = _types(data, check)
+    types = _types(data, check, typed="restriction_type" in flds)
+    values, defaults = parse_values(data, named, markers, check)
+    default_type = dict(defaults).get(named.get("restriction_type", ""))
+    if default_type is not None and normalise_type(default_type) not in dict(types):
+        check.error("defaults.restriction_type", f"{default_type!r} is not a bay type in [types]")
     if check.errors:
         lines = "\n  ".join(check.errors)
         raise UsageError(f"--mapping {name} has {len(check.errors)} problem(s):\n  {lines}")
@@ -148,12 +173,14 @@ def parse_mapping(data: dict[str, Any], name: str = "mapping") -> Mapping:
         licence=(src.get("licence") or "").strip() if isinstance(src.get("licence"), str) else "",
         attribution=(src.get("attribution") or "").strip() if isinstance(src.get("attribution"), str) else "",
         url=(src.get("url") or "").strip() if isinstance(src.get("url"), str) else "",
-        missing=frozenset(m.strip().lower() for m in missing) if missing is not None else frozenset(DEFAULT_MISSING),
+        missing=markers,
         green_badge_zones=frozenset(normalise_permit(z) for z in green or ()),
         fields=tuple(fields),
         attributes=tuple(attributes),
         geometry=geometry,
         types=types,
+        values=values,
+        defaults=defaults,
     )
 
 
@@ -195,6 +222,7 @@ def _geometry_sources(data: dict[str, Any], fmt: str, check: Checker) -> tuple[G
             _check_crs(crs, extend_path(here, "crs"), check)
         radius = check.number(entry, "search_radius_m", here)
         zero = check.boolean(entry, "zero_is_missing", here)
+        sized = check.boolean(entry, "reach_from_size", here)
         kind = "xy" if kinds == ["x"] else kinds[0]
         out.append(
             GeometrySource(
@@ -205,6 +233,7 @@ def _geometry_sources(data: dict[str, Any], fmt: str, check: Checker) -> tuple[G
                 crs=crs if crs is not None else 4326,
                 search_radius_m=radius or 0.0,
                 zero_is_missing=True if zero is None else zero,
+                reach_from_size=bool(sized),
             )
         )
     return tuple(out)
@@ -217,9 +246,15 @@ def _check_crs(code: int, here: str, check: Checker) -> None:
         check.error(here, f"EPSG:{code} is not a known coordinate reference system")
 
 
-def _types(data: dict[str, Any], check: Checker) -> tuple[tuple[str, BayType], ...]:
+def _types(data: dict[str, Any], check: Checker, *, typed: bool) -> tuple[tuple[str, BayType], ...]:
+    """The ``[types]`` table: required with ``fields.restriction_type``, an error without it (nothing looks it up)."""
     raw = data.get("types")
     if raw is None:
+        if typed:
+            check.error("types", "required key is missing")
+        return ()
+    if not typed:
+        check.error("types", "no fields.restriction_type names a column to look the bay types up by")
         return ()
     if not isinstance(raw, dict):
         check.error("types", f"must be a table of bay types, not {type_name(raw)}")
@@ -232,9 +267,8 @@ def _types(data: dict[str, Any], check: Checker) -> tuple[tuple[str, BayType], .
         entry = check.table(entry, here, _TYPE_KEYS)
         if entry is None:
             continue
-        category = check.string(entry, "category", here) or ""
-        if len(category) > 64:
-            check.error(extend_path(here, "category"), "must be at most 64 characters")
+        from_sign = isinstance(data.get("fields"), dict) and "sign_text" in data["fields"]  # the words say who
+        category = _category(entry, here, check, from_sign)
         park = check.classes(entry["park"], extend_path(here, "park")) if "park" in entry else []
         load = check.classes(entry["load"], extend_path(here, "load")) if "load" in entry else []
         pays = _class_set(entry, "pays", here, check, all_of=park, default=frozenset())
@@ -254,7 +288,7 @@ def _types(data: dict[str, Any], check: Checker) -> tuple[tuple[str, BayType], .
                 parse_times(times)
             except ParseError as exc:
                 check.error(extend_path(here, "times"), str(exc))
-        if not entry.get("park") and not entry.get("load") and "prohibit" not in entry:
+        if not entry.get("park") and not entry.get("load") and "prohibit" not in entry and not from_sign:
             check.error(here, "says nobody may park or load: give park, load, or prohibit")
         key = normalise_type(name)
         if key in out:
@@ -272,8 +306,68 @@ def _types(data: dict[str, Any], check: Checker) -> tuple[tuple[str, BayType], .
             prohibit=_PROHIBITIONS.get(prohibit_text or ""),
             label=label or "",
             times=times,
+            max_stay=_limit_text(entry, "max_stay", here, check),
+            no_return=_limit_text(entry, "no_return", here, check),
+            rules=_type_rules(entry, here, check),
         )
     return tuple(out.items())
+
+
+def _category(entry: dict[str, Any], here: str, check: Checker, from_sign: bool) -> str:
+    """A type's ``category``: one of the API's categories; without it (allowed with sign text) "", read per row from
+    who may park (``sign.py``)."""
+    if "category" not in entry:
+        if not from_sign:
+            check.error(extend_path(here, "category"), "required key is missing")
+        return ""
+    category = check.string(entry, "category", here) or ""
+    if category and category not in MAPPED_CATEGORIES:
+        close = difflib.get_close_matches(category, MAPPED_CATEGORIES, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        check.error(extend_path(here, "category"),
+                    f"unknown category {category!r} ({hint}allowed: {', '.join(MAPPED_CATEGORIES)})")  # fmt: skip
+        return ""
+    return category
+
+
+def _limit_text(entry: dict[str, Any], key: str, here: str, check: Checker) -> str | None:
+    """A type's (or one of its rules') ``max_stay`` / ``no_return``: a duration the parser reads (``"4 hours"``)."""
+    text = check.string(entry, key, here)
+    if text is None:
+        return None
+    try:
+        duration = parse_duration(text)
+    except ParseError as exc:
+        check.error(extend_path(here, key), str(exc))
+        return None
+    if key == "no_return" and (duration is None or duration.no_return is not None or duration.binds != "any"):
+        check.error(extend_path(here, key), f'must be a plain duration such as "2 hours", not {text!r}')
+    return text
+
+
+def _type_rules(entry: dict[str, Any], here: str, check: Checker) -> tuple[TypeRule, ...]:
+    """``rules = [{ times = …, max_stay = …, no_return = … }, …]``: each read as the type's own keys are."""
+    if "rules" not in entry:
+        return ()
+    where = extend_path(here, "rules")
+    raw = entry["rules"]
+    if not isinstance(raw, list) or not raw:
+        check.error(where, f"must be a list of tables with times, max_stay and no_return, not {type_name(raw)}")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        at = extend_path(where, i)
+        item = check.table(item, at, _TYPE_RULE_KEYS)
+        if item is None:
+            continue
+        times = check.string(item, "times", at)
+        if times is not None:
+            try:
+                parse_times(times)
+            except ParseError as exc:
+                check.error(extend_path(at, "times"), str(exc))
+        out.append(TypeRule(times, _limit_text(item, "max_stay", at, check), _limit_text(item, "no_return", at, check)))
+    return tuple(out)
 
 
 def _class_set(entry: dict[str, Any], key: str, here: str, check: Checker, *, all_of: list[UserClass],

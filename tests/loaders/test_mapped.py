@@ -290,6 +290,11 @@ def test_the_minimal_mapping_is_valid(tmp_path: Path) -> None:
         (('park = ["permit"]', 'park = ["permit"]\nblue_badge = "yes"'),
          "types.Resident.blue_badge: must be true or false, not a string"),
         (('category = "resident_permit"\n', ""), "types.Resident.category: required key is missing"),
+        (('category = "resident_permit"', 'category = "resident_permits"'),
+         "types.Resident.category: unknown category 'resident_permits' (did you mean 'resident_permit'? allowed:"
+         " resident_permit, permit, paid, shared_use_resident,"),
+        (('category = "resident_permit"', 'category = "electric_charging"'),
+         "types.Resident.category: unknown category 'electric_charging' (did you mean 'ev_charging'? allowed:"),
         (('park = ["permit"]', "park = []"), "types.Resident: says nobody may park or load"),
         (('park = ["permit"]', 'park = ["permit"]\nprohibit = "no_dancing"'),
          "types.Resident.prohibit: must be one of no_parking, no_stopping, no_loading"),
