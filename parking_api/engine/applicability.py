@@ -23,7 +23,7 @@ def normalised_permits(permits: frozenset[str]) -> frozenset[str]:
 
 
 _VEHICLES = {UserClass.MOTORCYCLE: Vehicle.MOTORCYCLE, UserClass.GOODS: Vehicle.GOODS, UserClass.BUS: Vehicle.BUS,
-             UserClass.TAXI: Vehicle.TAXI}  # fmt: skip
+             UserClass.TAXI: Vehicle.TAXI, UserClass.CAR_CLUB: Vehicle.CAR_CLUB}  # fmt: skip
 _SCHEME_PERMITS = {UserClass.TRADER: "TRADER", UserClass.BUSINESS: "BUSA"}
 
 
@@ -42,7 +42,7 @@ def _class_matches(cls: UserClass, rule: Rule, driver: Driver) -> bool:
         return driver.vehicle is _VEHICLES[cls]
     if cls in _SCHEME_PERMITS:
         return _SCHEME_PERMITS[cls] in driver.permits
-    return False  # classes no driver profile can express (car club, doctor, police, …)
+    return False  # classes no driver profile can express (doctor, police, …)
 
 
 def applies(rule: Rule, driver: Driver) -> bool:

@@ -107,6 +107,7 @@ ENGLISH: Mapping[str, str] = {
     # what a driver needs to be covered by a rule
     "need.permit": "a permit",
     "need.permit_for": "a {permits} permit",
+    "need.permit_for_an": "an {permits} permit",
     "need.loading": "to be loading or unloading",
     "need.nothing": "nothing",
     "need.blue_badge": "a blue badge",
@@ -116,6 +117,7 @@ ENGLISH: Mapping[str, str] = {
     "need.bus": "a bus or coach",
     "need.taxi": "a taxi",
     "need.electric": "an electric vehicle",
+    "need.car_club": "a car club vehicle",
     "need.trader": "a trader permit",
     "need.business": "a business permit (BUSA)",
     "need.loading_only": "{need}, loading only",
@@ -149,7 +151,14 @@ ENGLISH: Mapping[str, str] = {
     "reason.may_not": "{title}, {hours}: you may not {verb} here.",
     "reason.also_allowed": "Also allowed: {label!l}{limit}.",
     "reason.stay_until": "You may stay until {when}.",
+    "interval.suspended": "Suspended",
+    "interval.unrestricted": "No restriction",
     "reason.from": "You may {verb} from {when}.",
+    "reason.pay_again_until": "Pay again from {restart} to stay until {when}.",
+    "reason.pay_from_until": "Pay from {restart} to stay until {when}.",
+    "reason.zone_note": "These are zone {zone}'s controlled hours, not a marked bay.",
+    "reason.no_data": "We hold no parking data for this spot (it is outside every loaded zone and bay), so we cannot "
+    "say whether you may park here: read the signs on the street.",
     # the trace and caveats
     "trace.unknown_period": "unknown designated period {name!r} ({mode}): {effect}",
     "trace.never_in_effect": "never in effect",
@@ -158,4 +167,12 @@ ENGLISH: Mapping[str, str] = {
     "or kerb marking on the street takes precedence.",
     "caveat.no_loading_ban_data": "No loading-ban data is held: loading is shown as allowed; check for loading-ban "
     "kerb marks.",
+    "caveat.lines": "Red routes and yellow lines are not in this data: the signs on the street prevail.",
+    "caveat.suspensions": "Bay suspensions are known only where the council publishes them: check for suspension "
+    "notices.",
+    "caveat.no_data": "No loaded data covers this spot, so whether you may park is unknown: read the signs on the "
+    "street.",
+    "caveat.accuracy": "Other bays are within your position's accuracy: check the sign of the bay you are in.",
+    "caveat.sign_unread": "Part of this bay's sign could not be read ({phrases}): a time limit or hours not shown here "
+    "may apply, so a stay cannot be confirmed; read the sign.",
 }

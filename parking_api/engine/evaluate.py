@@ -11,6 +11,7 @@ interval lists and stretches beneath them; every cached value is immutable. :fun
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,8 +24,8 @@ from .clock import MINUTE, from_us, localize, to_us
 from .explain import TraceEntry, caveats, holiday_lifts, reason, trace
 from .model import Authority, Driver, Place, Tariff
 from .pricing import price, tariffs_shown
-from .timeline import Change, allowed_from, changes, run, until
-from .wording import say
+from .timeline import Change, Stretch, allowed_from, changes, run, until
+from .wording import Phrase, say
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Answer:
     """The answer for one driver at one place and instant. Datetimes are in the authority's zone (``ZoneInfo``), so
     each carries its own local offset; compare them by instant (``timestamp()``) across zones, since PEP 495 makes a
     ``fold=1`` time unequal to every time in another zone. ``caveats`` (an addition) lists what the data cannot tell.
+    ``reason`` is ``reason_words`` said in English; ``reason_code`` and ``reason_params`` are the same reason for code
+    (``reasons.py``). ``pay_from`` is when payment becomes due again before ``until`` (a reminder's moment).
     """
 
     can_park: bool
@@ -49,6 +52,10 @@ class Answer:
     next_changes: tuple[Change, ...]
     suspended: bool
     category: str
+    reason_code: str
+    reason_params: Mapping[str, object]
+    reason_words: Phrase
+    pay_from: datetime | None
     caveats: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +70,9 @@ class Answer:
             "allowed_from": iso(self.allowed_from),
             "at": iso(self.at),
             "reason": self.reason,
+            "reason_code": self.reason_code,
+            "reason_params": {k: iso(v) if isinstance(v, datetime) else v for k, v in self.reason_params.items()},
+            "pay_from": iso(self.pay_from),
             "trace": [t.to_dict() for t in self.trace],
             "max_stay": self.max_stay,
             "stay_ok": self.stay_ok,
@@ -132,8 +142,10 @@ def _evaluate(place: Place, driver: Driver, lo: int, hi: int, stay: int | None, 
     if pay_now and until_us is not None and (pay_until_us is None or until_us < pay_until_us):
         pay_until_us = until_us
 
+    pay_from_us = _pay_from(stretches, lo, until_us) if allowed else None
+
     stay_ok = None
-    if stay is not None:
+    if stay is not None and not place.regulation.unread:  # unread sign words may hide a time limit
         stay_ok = allowed and (until_us is None or lo + stay * MINUTE <= until_us)
 
     cost: Decimal | None = None
@@ -150,13 +162,13 @@ def _evaluate(place: Place, driver: Driver, lo: int, hi: int, stay: int | None, 
             cost = Decimal("0.00")
 
     holiday = None if suspended or stretches_run.in_effect_at_lo else holiday_lifts(place, lo, authority)
-    said = reason(place, driver, stretches_run, local_at, until_us, from_us_, pay_end, zone, holiday)
+    said = reason(place, driver, stretches_run, local_at, until_us, from_us_, pay_end, zone, holiday, pay_from_us)
     return Answer(
         can_park=allowed,
         until=from_us(until_us, zone) if until_us is not None else None,
         allowed_from=from_us(from_us_, zone) if from_us_ is not None else None,
         at=local_at,
-        reason=say(said),
+        reason=say(said.words),
         trace=trace(place, stretches_run, winner, suspended, local_at.year, authority),
         max_stay=max_stay if allowed else None,
         stay_ok=stay_ok,
@@ -168,7 +180,23 @@ def _evaluate(place: Place, driver: Driver, lo: int, hi: int, stay: int | None, 
         suspended=suspended,
         category=place.regulation.category,
         caveats=caveats(place),
+        reason_code=said.code,
+        reason_params=said.params,
+        reason_words=said.words,
+        pay_from=from_us(pay_from_us, zone) if pay_from_us is not None else None,
     )
+
+
+def _pay_from(stretches: Sequence[Stretch], lo: int, until_us: int | None) -> int | None:
+    """The first instant after ``lo`` (and before ``until_us``) at which payment becomes due after a time without."""
+    paying = stretches[0][2][1]
+    for a, _b, status in stretches:
+        if until_us is not None and a >= until_us:
+            return None
+        if a > lo and status[1] and not paying:
+            return a
+        paying = status[1]
+    return None
 
 
 def clear_caches() -> None:

@@ -2,7 +2,8 @@
 
 The reason is a few sentences: the verdict with the rule that decided it (its hours, max stay, what the driver
 would need), what else is allowed (a badge concession), and until or from when. It is built as phrases (code plus
-parameters), so the same reason can be said in another language.
+parameters), so the same reason can be said in another language; with its code and parameters
+(``reasons.py``) it travels in an answer as ``reason_code`` and ``reason_params``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,22 @@ from .calendar import HolidayCalendar
 from .clock import from_us, local_date
 from .intervals import covers, rule_intervals
 from .model import Activity, Authority, Driver, HolidayMode, Place, Rule, TimeSpan, UserClass
+from .reasons import Reason, code_of
 from .timeline import Run
-from .wording import Phrase, activity, duration, join, moment, need, phrase, rule_label, rule_name, say, spans
+from .wording import (
+    NEED_CLASSES,
+    Phrase,
+    activity,
+    duration,
+    join,
+    moment,
+    need,
+    phrase,
+    rule_label,
+    rule_name,
+    say,
+    spans,
+)
 
 _BADGES = frozenset({UserClass.BLUE_BADGE, UserClass.GREEN_BADGE})
 _SUBSTITUTE_LABEL = re.compile(r" \((?:observed|substitute day)\)$", re.IGNORECASE)
@@ -80,6 +95,8 @@ def trace(
 
 def caveats(place: Place) -> tuple[str, ...]:
     """What the data cannot tell about this place."""
+    if place.regulation.unread:
+        return (say(phrase("caveat.sign_unread", phrases="; ".join(place.regulation.unread))),)
     if place.kind != "zone_default":
         return ()
     return (say(phrase("caveat.zone_default")), say(phrase("caveat.no_loading_ban_data")))
@@ -111,6 +128,39 @@ def _also(rule: Rule) -> Phrase:
     return phrase("reason.also_allowed", label=rule_label(rule), limit=limit)
 
 
+def _also_params(rules: list[Rule]) -> dict[str, object]:
+    if not rules:
+        return {}
+    return {"also_allowed": [{"who": sorted(c.value for c in r.user_classes), "max_stay": r.max_stay} for r in rules]}
+
+
+def _limits(rule: Rule) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if rule.max_stay is not None:
+        out["max_stay"] = rule.max_stay
+    if rule.no_return:
+        out["no_return"] = rule.no_return
+    return out
+
+
+def _needs(rules: list[Rule]) -> dict[str, object]:
+    """What would admit the driver (``reason_params.needs`` and ``permits``), as codes: ``need`` in words."""
+    needs: list[str] = []
+    permits: set[str] = set()
+    for rule in rules:
+        classes = [c for c in sorted(rule.user_classes, key=lambda c: c.value)
+                   if c is UserClass.PERMIT or c in NEED_CLASSES]  # fmt: skip
+        needs.extend(c.value for c in classes)
+        if UserClass.PERMIT in rule.user_classes:
+            permits |= normalised_permits(rule.permits)
+        if rule.activity is Activity.LOAD and (classes or UserClass.EVERYONE in rule.user_classes):
+            needs.append("loading")
+    out: dict[str, object] = {"needs": list(dict.fromkeys(needs))}
+    if permits:
+        out["permits"] = sorted(permits)
+    return out
+
+
 def reason(
     place: Place,
     driver: Driver,
@@ -121,10 +171,12 @@ def reason(
     pay_end: int | None,
     zone: ZoneInfo,
     holiday: Phrase | None = None,
-) -> Phrase:
-    """The reason for the answer at ``local_at``, as phrases (see the module docstring)."""
+    pay_from_us: int | None = None,
+) -> Reason:
+    """The reason for the answer at ``local_at``: its code, parameters and phrases (see the module docstring).
+    ``pay_from_us`` is when payment becomes due (again) before ``until_us``, which the reason then says."""
     rules = place.regulation.rules
-    allowed, _pay_now, _max_stay, winner, suspended = run.stretches[0][2]
+    allowed, pay_now, _max_stay, winner, suspended = run.stretches[0][2]
     verb = phrase("verb.load" if driver.activity is Activity.LOAD else "verb.park")
     today = local_at.date()
 
@@ -134,33 +186,51 @@ def reason(
     def hours(of: tuple[TimeSpan, ...]) -> Phrase:
         return spans(of, holidays=False)
 
+    def said_as(sentence: Phrase, *rest: Phrase, **params: object) -> Reason:
+        return Reason(code_of(sentence), {**params, **tail_params}, join("sentences", [sentence, *rest]))
+
     zone_name = place.zone or phrase("zone.unnamed")
     title = phrase("title.zone_default", zone=zone_name) if place.kind == "zone_default" else None
+    zone_param = {"zone": place.zone} if place.kind == "zone_default" and place.zone else {}
     tail: list[Phrase] = []
+    tail_params: dict[str, object] = {}
     if allowed and until_us is not None:
-        tail = [phrase("reason.stay_until", when=when(until_us))]
+        tail_params["until"] = from_us(until_us, zone)
+        if pay_from_us is not None:
+            tail_params["pay_from"] = from_us(pay_from_us, zone)
+            again = "reason.pay_again_until" if pay_now else "reason.pay_from_until"
+            tail = [phrase(again, restart=when(pay_from_us), when=when(until_us))]
+        else:
+            tail = [phrase("reason.stay_until", when=when(until_us))]
     elif not allowed and allowed_from_us is not None:
+        tail_params["allowed_from"] = from_us(allowed_from_us, zone)
         tail = [phrase("reason.from", verb=verb, when=when(allowed_from_us))]
 
     if suspended:
         s = place.suspensions[run.suspension_at_lo] if run.suspension_at_lo >= 0 else None
         what = phrase("place.kerb" if place.kind == "zone_default" else "place.bay")
-        said = phrase("reason.suspended_because", place=what, why=s.reason) if s and s.reason else \
-            phrase("reason.suspended", place=what)  # fmt: skip
-        return join("sentences", [said, *tail])
+        if s and s.reason:
+            return said_as(phrase("reason.suspended_because", place=what, why=s.reason), *tail,
+                           suspension_reason=s.reason)  # fmt: skip
+        return said_as(phrase("reason.suspended", place=what), *tail)
 
     in_effect = [rules[i] for i in run.in_effect_at_lo]
     if not in_effect:
         said = phrase("reason.unrestricted")
+        params: dict[str, object] = {}
         if holiday and title:
             said = phrase("reason.unrestricted_holiday_zone", holiday=holiday, zone=zone_name)
+            params = {"holiday": holiday.params["name"], **zone_param}
         elif holiday:
             said = phrase("reason.unrestricted_holiday", holiday=holiday)
+            params = {"holiday": holiday.params["name"]}
         elif title and rules:
             said = phrase("reason.unrestricted_outside_zone_hours", zone=zone_name, hours=hours(rules[0].time_spans))
+            params = zone_param
         elif title:
             said = phrase("reason.unrestricted_zone_uncontrolled", zone=place.zone or phrase("zone.unnamed_definite"))
-        return join("sentences", [said, *tail])
+            params = zone_param
+        return said_as(said, *tail, **params)
 
     if allowed:
         rule = rules[winner]
@@ -171,21 +241,25 @@ def reason(
                 phrase("reason.paid", limit=limit)  # fmt: skip
             if until_us is not None and until_us == pay_end:
                 tail = []
-            return join("sentences", [said, *no_return, *tail])
+            paid = {"pay_until": from_us(pay_end, zone)} if pay_end is not None else {}
+            return said_as(said, *no_return, *tail, **paid, **_limits(rule))
+        words = {"rule": rule_name(rule), "activity": driver.activity.value, **_limits(rule)}
         if title:
             said = phrase("reason.allowed_zone", title=title, hours=hours(rule.time_spans), verb=verb,
                           who=rule_label(rule), limit=limit)  # fmt: skip
-            return join("sentences", [said, *tail])
+            return said_as(said, *tail, **words, **zone_param)
         said = phrase("reason.allowed", title=rule_label(rule), hours=hours(rule.time_spans), verb=verb, limit=limit)
-        return join("sentences", [said, *no_return, *tail])
+        return said_as(said, *no_return, *tail, **words)
 
     if winner >= 0:  # a prohibition won
         rule = rules[winner]
         loading = [r for r in in_effect if r.activity is Activity.LOAD and UserClass.EVERYONE in r.user_classes]
-        code = "reason.prohibited_may_load" if loading and driver.activity is not Activity.LOAD else "reason.prohibited"
+        may_load = bool(loading) and driver.activity is not Activity.LOAD
+        code = "reason.prohibited_may_load" if may_load else "reason.prohibited"
         said = phrase(code, title=title or rule_label(rule), hours=hours(rule.time_spans), what=activity(rule.activity))
         badges = [r for r in in_effect if r.user_classes <= _BADGES and not r.activity.is_prohibition]
-        return join("sentences", [said, *map(_also, badges), *tail])
+        return said_as(said, *map(_also, badges), *tail, rule=rule_name(rule), activity=rule.activity.value,
+                       loading_allowed=may_load, **_also_params(badges), **zone_param)  # fmt: skip
 
     permissive = sorted((r for r in in_effect if not r.activity.is_prohibition), key=lambda r: r.priority)
     main = [r for r in permissive if not r.user_classes <= _BADGES] or permissive
@@ -193,8 +267,9 @@ def reason(
     heading = title or join("slash", dict.fromkeys(rule_label(r) for r in main))
     needs = [n for n in (need(r, normalised_permits(r.permits)) for r in main) if n]
     first_hours = hours(main[0].time_spans if main else ())
+    common = {"rule": " / ".join(dict.fromkeys(rule_name(r) for r in main)), **_also_params(badges), **zone_param}
     if needs:
         said = phrase("reason.needs", title=heading, hours=first_hours, needs=join("or", dict.fromkeys(needs)))
-    else:
-        said = phrase("reason.may_not", title=heading, hours=first_hours, verb=verb)
-    return join("sentences", [said, *map(_also, badges), *tail])
+        return said_as(said, *map(_also, badges), *tail, **common, **_needs(main))
+    said = phrase("reason.may_not", title=heading, hours=first_hours, verb=verb)
+    return said_as(said, *map(_also, badges), *tail, **common, activity=driver.activity.value)

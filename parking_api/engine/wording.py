@@ -318,24 +318,44 @@ def labelled_rule_text(rule: Rule) -> Phrase:
     return join("comma", parts)
 
 
-_NEEDS = frozenset({
+_LETTERS_SAID_WITH_A_VOWEL = frozenset("AEFHILMNORSX")
+
+
+def takes_an(code: str) -> bool:
+    """Whether "an" goes before a permit code in English: "an ICE permit", "an S1 permit", "an NHS permit", but "a
+    CA-B permit", "a BUSA permit", "a HOTEL permit". A code whose letters are said one by one (three letters or fewer,
+    or no vowel) takes "an" when its first letter's name starts with a vowel sound; a word, when it starts with A, E,
+    I or O."""
+    head = ""
+    for ch in code.upper():
+        if not ch.isalpha():
+            break
+        head += ch
+    if not head:
+        return code.startswith("8")  # "an 8A permit"
+    spelt = len(head) <= 3 or not any(v in head for v in "AEIOUY")
+    return head[0] in (_LETTERS_SAID_WITH_A_VOWEL if spelt else "AEIO")
+
+
+NEED_CLASSES = frozenset({
     UserClass.BLUE_BADGE, UserClass.GREEN_BADGE, UserClass.MOTORCYCLE, UserClass.GOODS, UserClass.BUS,
-    UserClass.TAXI, UserClass.ELECTRIC, UserClass.TRADER, UserClass.BUSINESS,
+    UserClass.TAXI, UserClass.ELECTRIC, UserClass.TRADER, UserClass.BUSINESS, UserClass.CAR_CLUB,
 })  # fmt: skip
 
 
 @lru_cache(maxsize=4_096)
 def need(rule: Rule, permits: frozenset[str]) -> Phrase | None:
     """What a driver needs to be covered by ``rule`` (its ``permits`` normalised), or None when no driver profile can
-    be (car club, police…)."""
+    be (doctor, police…)."""
     needs = []
     for cls in sorted(rule.user_classes, key=lambda c: c.value):
         if cls is UserClass.PERMIT:
-            needs.append(phrase("need.permit_for", permits=join("or", sorted(permits))) if permits
-                         else phrase("need.permit"))  # fmt: skip
+            listed = sorted(permits)
+            code = "need.permit_for_an" if listed and takes_an(listed[0]) else "need.permit_for"
+            needs.append(phrase(code, permits=join("or", listed)) if listed else phrase("need.permit"))
         elif cls is UserClass.EVERYONE:
             needs.append(phrase("need.loading" if rule.activity is Activity.LOAD else "need.nothing"))
-        elif cls in _NEEDS:
+        elif cls in NEED_CLASSES:
             needs.append(phrase(f"need.{cls.value}"))
     if not needs:
         return None

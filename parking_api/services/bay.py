@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from parking_api.engine.evaluate import evaluate
 from parking_api.engine.model import Driver, Place, Suspension
 from parking_api.engine.timeline import Segment, timeline
-from parking_api.engine.wording import rule_label, say
+from parking_api.engine.wording import Phrase, phrase, rule_label
 from parking_api.errors import InvalidInput, UnknownBay
 from parking_api.services.context import Context, Evaluated, Found, local_instant, provisional_utc
 from parking_api.store import reads
@@ -36,7 +36,7 @@ class BayDetail:
 @dataclass(frozen=True)
 class Interval:
     segment: Segment
-    reason: str
+    reason: Phrase
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def bay(context: Context, *, source: str, ref: str, at: datetime | None, driver:
     moment = context.moment(at)
     start = min(context.now, moment.provisional) - timedelta(days=1)
     end = max(context.now, moment.provisional) + DETAIL_AHEAD
-    row, found, place = _live_bay(context, source, ref, start, end)
+    row, found, place = _live_bay(context, source, ref, start, end, forecast_at=moment.requested or context.now)
     tz = found.timezone(row["source"])
     instant = moment.local(tz)
     status = Evaluated(row, found.answer(place, driver, instant), tz, found.availability(row))
@@ -87,7 +87,8 @@ def schedule(
     local_end = local_instant(end, tz, "to") if end else local_start + DEFAULT_SCHEDULE
     if local_end <= local_start:
         raise InvalidInput("to", "must be after from")
-    if local_end - local_start > MAX_SCHEDULE:
+    # in elapsed time: two datetimes of one time zone subtract as wall clocks, an hour off across a clock change
+    if local_end.astimezone(UTC) - local_start.astimezone(UTC) > MAX_SCHEDULE:
         raise InvalidInput("to", "must be at most 31 days after from")
     authority = found.authority(row["source"])
     segments = timeline(place, driver, local_start, local_end, authority)
@@ -97,25 +98,37 @@ def schedule(
 
 
 def _live_bay(
-    context: Context, source: str, ref: str, window_start: datetime, window_end: datetime
+    context: Context,
+    source: str,
+    ref: str,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    forecast_at: datetime | None = None,
 ) -> tuple[dict[str, Any], Found, Place]:
-    """The bay's row, what was found with it and its place; :class:`UnknownBay` when it is not live."""
+    """The bay's row, what was found with it and its place (with the availability forecast for the hour of
+    ``forecast_at``); :class:`UnknownBay` when it is not live."""
     if "\x00" in source or "\x00" in ref:
         raise UnknownBay(f"No live bay {source!r}/{ref!r}.")
-    row = reads.bay(context.session, source=source, ref=ref, window_start=window_start, window_end=window_end)
+    row = reads.bay(
+        context.session, source=source, ref=ref, window_start=window_start, window_end=window_end,
+        forecast_at=forecast_at,
+    )  # fmt: skip
     if row is None:
         raise UnknownBay(f"No live bay {ref!r} in source {source!r}.")
     found = context.found([row["source_meta"]], [row["regulation"]])
     return row, found, found.place(row)
 
 
-def _reason(segment: Segment, place: Place, driver: Driver, found: Found) -> str:
+def _reason(segment: Segment, place: Place, driver: Driver, found: Found) -> Phrase:
+    """An interval's reason in words (said in the request's language by the API)."""
     if segment.suspended:
-        return "Suspended"
+        return phrase("interval.suspended")
     if segment.rule is not None:
-        return say(rule_label(segment.rule))
+        return rule_label(segment.rule)
     if segment.allowed:
-        return "No restriction"
+        return phrase("interval.unrestricted")
     # rules are in effect but none is for this driver: the evaluator says whom the kerb is for
     authority = found.authority(place.source)
-    return evaluate(place, driver, segment.start, authority, horizon=timedelta(minutes=1)).reason
+    answer = evaluate(place, driver, segment.start, authority, horizon=timedelta(minutes=1))
+    return answer.reason_words

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from parking_api.engine.model import Driver
 from parking_api.services.context import Context, Evaluated
+from parking_api.services.sources import CoverageCache, covered
 from parking_api.store import reads
 
 ALL_IN_AREA = 100_000
@@ -17,7 +18,8 @@ ALL_IN_AREA = 100_000
 @dataclass(frozen=True)
 class BaysNear:
     """One page of the live bays within the radius, nearest first, each with its answer; ``matched`` counts every
-    page; ``attributions`` credits each source shown once."""
+    page; ``attributions`` credits each source shown once; ``coverage`` is ``inside`` when the area asked about
+    meets some source's coverage, else ``outside`` (an empty page there means "no data", not "no bays")."""
 
     at: datetime
     timezone: str
@@ -25,6 +27,10 @@ class BaysNear:
     bays: list[Evaluated]
     attributions: list[str]
     live: bool
+    driver: Driver
+    stay: int | None
+    pay_by_phone_providers: dict[str, str]
+    coverage: str
 
     @property
     def changes(self) -> list[datetime]:
@@ -41,15 +47,18 @@ def bays_near(
     limit: int,
     offset: int,
     driver: Driver,
+    coverage: CoverageCache,
     available: bool = False,
     bbox: tuple[float, float, float, float] | None = None,
     categories: Sequence[str] | None = None,
     can_park: bool | None = None,
+    stay: int | None = None,
 ) -> BaysNear:
     """The bays within ``radius`` of the point, or intersecting ``bbox`` (ordered from its centre); ``available``:
     only bays with live counts and a free space now; ``categories``: only these; ``can_park``: only those whose
     answer for the driver at ``at`` is that (filtered after evaluation, so every match within the area is read —
-    the area is bounded — and paged here)."""
+    the area is bounded — and paged here); ``stay``: each answer says whether it fits and prices it (one
+    evaluation per bay, as for ``/v1/can-i-park``)."""
     if bbox is not None:
         lon, lat = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     moment = context.moment(at)
@@ -57,7 +66,7 @@ def bays_near(
     page, found = context.read_places(
         reads.bays_within,
         moment,
-        context.settings.horizon,
+        max(context.settings.horizon, timedelta(minutes=stay or 0)),
         lon=lon,
         lat=lat,
         radius=radius,
@@ -67,10 +76,11 @@ def bays_near(
         fresh_after=context.now - context.settings.stale_after,
         bbox=bbox,
         categories=categories,
+        forecast_at=moment.requested or context.now,
     )
     tz = found.timezone(page.places[0]["source"] if page.places else None)
     instant = moment.local(tz)
-    bays = [found.evaluate(row, driver, instant) for row in page.places]
+    bays = [found.evaluate(row, driver, instant, stay=stay) for row in page.places]
     matched = page.matched
     if filtered:
         bays = [item for item in bays if bool(item.answer.can_park) is can_park]
@@ -82,4 +92,8 @@ def bays_near(
         if attribution and attribution not in attributions:
             attributions.append(attribution)
     live = moment.live or any(item.availability.live for item in bays)
-    return BaysNear(instant, tz, matched, bays, attributions, live)
+    providers = context.settings.pay_by_phone_provider_map
+    inside = covered(coverage.get(context.session, page.sources), lon=lon, lat=lat, radius=radius, bbox=bbox)
+    return BaysNear(
+        instant, tz, matched, bays, attributions, live, driver, stay, providers, "inside" if inside else "outside"
+    )

@@ -5,10 +5,12 @@ alternatives when the answer is no."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from parking_api.engine.evaluate import Answer
 from parking_api.engine.model import Driver
+from parking_api.engine.wording import phrase, say
 from parking_api.services.choice import choose, most_restrictive_zone
 from parking_api.services.context import Context, Evaluated, Found
 from parking_api.store import reads
@@ -18,10 +20,11 @@ ALTERNATIVES_POOL = 50
 ALTERNATIVES_SHOWN = 5
 TIE_METRES = 1.0
 
-CAVEAT_LINES = "Red routes and yellow lines are not in this data: the signs on the street prevail."
-CAVEAT_SUSPENSIONS = "Bay suspensions are known only where the council publishes them: check for suspension notices."
-CAVEAT_NO_DATA = "No loaded data covers this spot, so whether you may park is unknown: read the signs on the street."
-CAVEAT_ACCURACY = "Other bays are within your position's accuracy: check the sign of the bay you are in."
+CAVEAT_LINES = say(phrase("caveat.lines"))
+CAVEAT_SUSPENSIONS = say(phrase("caveat.suspensions"))
+CAVEAT_NO_DATA = say(phrase("caveat.no_data"))
+CAVEAT_ACCURACY = say(phrase("caveat.accuracy"))
+REMIND_BEFORE = 10  # minutes
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class CanIPark:
     source: dict[str, Any] | None
     live: bool
     pay_by_phone_providers: dict[str, str]
+    remind_at: datetime | None = None
 
     @property
     def ambiguous(self) -> bool:
@@ -67,6 +71,7 @@ def can_i_park(
     accuracy: float,
     driver: Driver,
     stay: int | None,
+    remind_before: int = REMIND_BEFORE,
 ) -> CanIPark:
     moment = context.moment(at)
     ahead = max(context.settings.horizon, timedelta(minutes=stay or 0))
@@ -79,6 +84,7 @@ def can_i_park(
         accuracy=accuracy,
         near_radius=ALTERNATIVES_RADIUS_M,
         near_limit=ALTERNATIVES_POOL,
+        forecast_at=moment.requested or context.now,
     )
     candidates = [row for row in read.places if row.get("candidate")]
     # The time zone that reads a naive ``at``: the nearest candidate's source, else the zone's, else any source's.
@@ -109,6 +115,8 @@ def can_i_park(
     pool = [row for row in read.places if id(row) not in shown_already]
     alternatives = _alternatives(found, pool, answering, driver, instant, stay) if wanted else []
     shown = [item for item in (answering, *others, *alternatives) if item is not None]
+    for item in shown:
+        reads.geometry_of(item.row)
     return CanIPark(
         basis=basis,
         at=instant,
@@ -123,7 +131,20 @@ def can_i_park(
         source=found.source(answering.row["source"] if answering else None),
         live=moment.live or any(item.availability.live for item in shown),
         pay_by_phone_providers=context.settings.pay_by_phone_provider_map,
+        remind_at=reminder(answering.answer, remind_before) if answering else None,
     )
+
+
+def reminder(answer: Answer, before: int) -> datetime | None:
+    """When to remind the driver: ``before`` minutes before the first of ``until`` and payment becoming due again
+    (counted in real time, so across a clock change too), never before the instant asked about; None when the
+    driver may not park or nothing ends the stay within the horizon."""
+    if not answer.can_park:
+        return None
+    due = [t.astimezone(UTC) for t in (answer.until, answer.pay_from) if t is not None]
+    if not due:
+        return None
+    return max(min(due) - timedelta(minutes=before), answer.at.astimezone(UTC)).astimezone(answer.at.tzinfo)
 
 
 def _wants_alternatives(answering: Evaluated, stay: int | None) -> bool:
@@ -148,16 +169,20 @@ def _alternatives(
     stay: int | None,
 ) -> list[Evaluated]:
     """Up to :data:`ALTERNATIVES_SHOWN` other places nearby where the driver may park (and stay): those with a space
-    free now (live counts) first, then nearest first."""
+    free now (live counts) first, then nearest first. The places are put in that order before any is evaluated
+    (availability needs no evaluation), so evaluating stops at the fifth that qualifies."""
+    nearby = [
+        (found.availability(row).has_free_space, float(row["distance_m"]), row)
+        for row in places
+        if (answering is None or row is not answering.row) and float(row["distance_m"]) <= ALTERNATIVES_RADIUS_M
+    ]
+    nearby.sort(key=lambda item: (not item[0], item[1]))  # stable: ties keep the read's order
     out: list[Evaluated] = []
-    for row in places:
-        if answering is not None and row is answering.row:
-            continue
-        if float(row["distance_m"]) > ALTERNATIVES_RADIUS_M:
-            continue
+    for _free, _distance, row in nearby:
         alternative = found.evaluate(row, driver, instant, stay=stay)
         if not alternative.answer.can_park or (stay is not None and alternative.answer.stay_ok is False):
             continue
         out.append(alternative)
-    out.sort(key=lambda item: (not item.availability.has_free_space, float(item.row["distance_m"])))
-    return out[:ALTERNATIVES_SHOWN]
+        if len(out) == ALTERNATIVES_SHOWN:
+            break
+    return out

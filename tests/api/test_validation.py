@@ -36,6 +36,8 @@ CAN_I_PARK_BAD = [
     ({**POINT, "at": "0001-01-01T00:00:00Z"}, "at"),
     ({**POINT, "at": "9999-12-31T23:59:59+14:00"}, "at"),
     ({**POINT, "at": "2026-03-02T10:00:00+25:00"}, "at"),
+    ({**POINT, "at": "2026-03-02T10:00:00-21:37"}, "at"),  # ISO 8601 allows it; no time zone is that far from UTC
+    ({**POINT, "at": "2026-03-02T10:00:00+14:01"}, "at"),
     ({**POINT, "at": "2026-03-29T01:30"}, "at"),  # the spring gap in London
     ({**POINT, "at": "2026-03-02\x0010:00"}, "at"),
     ({**POINT, "at": "x" * 1000}, "at"),
@@ -89,6 +91,7 @@ def test_extreme_but_valid_parameters(client):
         {"lat": "1e-300", "lon": "-0"},
         {"lat": "0", "lon": "0", "at": "1970-01-01T00:00:00Z"},
         {"lat": "0", "lon": "0", "at": "2100-12-31T23:59:59-12:00"},
+        {"lat": "0", "lon": "0", "at": "2026-03-02T10:00:00+14:00"},  # Kiribati: the furthest a real zone is
         {"lat": "0", "lon": "0", "at": "2026-03-02"},
     ):
         response = client.get("/v1/can-i-park", query_string=query)
@@ -122,6 +125,7 @@ def test_bays_bad_parameter(client, query, param):
     ("path", "query", "param"),
     [
         ("/v1/bays/camden/1", {"at": "never"}, "at"),
+        ("/v1/bays/camden/1", {"at": "2026-03-02T10:00:00-21:37"}, "at"),
         ("/v1/bays/camden/1", {"badge": "purple"}, "badge"),
         ("/v1/bays/camden/1/schedule", {"from": "2026-01-01T00:00", "to": "2026-03-01T00:00"}, "to"),
         ("/v1/bays/camden/1/schedule", {"from": "not-a-date"}, "from"),
@@ -189,7 +193,7 @@ def test_each_invalid_parameter_carries_a_code_for_programs(client, query, expec
     (param,) = [p for p in body["invalid_params"] if p["name"] == expected["name"]]
     assert {k: param[k] for k in expected} == expected
     if expected["code"] == "not_allowed":
-        assert param["allowed"] == ["car", "motorcycle", "goods", "bus", "taxi"]
+        assert param["allowed"] == ["car", "car_club", "motorcycle", "goods", "bus", "taxi"]
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,19 @@ def test_live_counts_are_not_cached_past_their_refresh(api, sensor, bay_refs):
     assert 0 < max_age <= 15
 
 
+def test_an_answer_with_live_counts_keeps_their_cap_however_long_it_holds(api, sensor, sql, bay_refs):
+    ref = next(bay_refs)
+    lat, lon = bay_point(sql, ref)
+    api.post("/v1/events", json=[event(ref, "scheduled_report", occupied=0)], headers=sensor)
+    # an answer for a given instant holds until the data changes (up to 15 minutes), but the counts it carries only
+    # for 15 s
+    here = {"lat": lat, "lon": lon, "at": "2026-03-02T10:00:00Z"}
+    for path, query in (("/v1/can-i-park", here), ("/v1/bays", {**here, "radius": 5})):
+        response = api.get(path, query_string=query)
+        max_age = int(response.headers["Cache-Control"].rsplit("=", 1)[1])
+        assert 0 < max_age <= 15, path
+
+
 def test_a_simulated_bay_says_so(api, sensor, bay_refs):
     ref = next(bay_refs)
     api.post("/v1/events", json=[event(ref, "scheduled_report", occupied=0, event_source="simulator")], headers=sensor)

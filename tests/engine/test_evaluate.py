@@ -524,8 +524,9 @@ def test_reasons() -> None:
         "Resident permit holders only (CA-B), Mon–Fri 08:30–18:30: you need a CA-B permit."
     )
     assert ask(RESIDENT_B, CAR, WED_NOON).reason.endswith("You may park from 18:30.")
+    # paid until 18:30 and again from 08:30 (issue 11 point 7): the reason says both, not "You may stay until …"
     assert ask(PAID, PETROL, "2026-10-19T17:30+01:00").reason == (
-        "Paid parking until 18:30, max stay 2 hours. You may stay until Tue 10:30."
+        "Paid parking until 18:30, max stay 2 hours. Pay again from Tue 08:30 to stay until Tue 10:30."
     )
     assert ask(PAID, PETROL, "2026-10-19T09:00+01:00").reason.startswith("Paid parking until 18:30, max stay 2 hours.")
     assert ask(RESIDENT_B, CAR, "2026-10-18T12:00+01:00").reason.startswith("No restriction applies here now.")

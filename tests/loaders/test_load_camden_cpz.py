@@ -97,3 +97,17 @@ def test_zones_and_bays_never_retire_each_other(fresh_db_url, db, tmp_path):
     report = run_load(fresh_db_url, "camden-bays", str(write_json(tmp_path / "bays.json", bays)), allow_shrink=True)
     assert report.retired == 990
     assert db.scalar("SELECT count(*) FROM zones WHERE retired_at IS NULL") == 49
+
+
+def test_the_load_keeps_the_sources_coverage(loaded, committed_db_url):
+    """The source's coverage is the hull of its zones, written by the load; a dry run and an unchanged reload leave
+    it as it was (the reload changes nothing, so there is nothing to recompute)."""
+    _, db = loaded
+    hull = shapely.GeometryCollection([shapely.geometry.shape(f["geometry"]) for f in features()]).convex_hull
+    got = shapely.from_wkt(db.scalar("SELECT ST_AsText(coverage) FROM sources WHERE name = 'camden'"))
+    assert got.symmetric_difference(hull).area < 1e-12
+    stamp = db.scalar("SELECT md5(ST_AsEWKB(coverage)::text) FROM sources WHERE name = 'camden'")
+    run_load(committed_db_url, "camden-cpz", str(CPZ), dry_run=True)
+    again = run_load(committed_db_url, "camden-cpz", str(CPZ))
+    assert (again.inserted, again.updated, again.retired) == (0, 0, 0)
+    assert db.scalar("SELECT md5(ST_AsEWKB(coverage)::text) FROM sources WHERE name = 'camden'") == stamp

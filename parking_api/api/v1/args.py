@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from parking_api.api.v1.schemas import BayFeaturePropertiesSchema
+from parking_api.locales import TAG as LANGUAGE_TAG
 
 PERMIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{0,31}$"
-VEHICLES = ("car", "motorcycle", "goods", "bus", "taxi")
+VEHICLES = ("car", "car_club", "motorcycle", "goods", "bus", "taxi")
 FUELS = ("petrol", "diesel", "electric")
 BADGES = ("blue", "green")
 ACTIVITIES = ("park", "load")
@@ -24,6 +27,7 @@ _SPACED_OFFSET = re.compile(r"^(\d{4}-?\d\d-?\d\d[T ]\d\d:?\d\d(?::?\d\d(?:[.,]\
 
 MIN_YEAR = 1970
 MAX_YEAR = 2100
+MAX_UTC_OFFSET = timedelta(hours=14)
 _EXAMPLE = "e.g. 2026-03-02T10:00:00Z, 2026-03-02T10:00:00+00:00 or 2026-03-02T10:00 (local time)"
 _NOT_ISO = f"must be an ISO 8601 date-time, {_EXAMPLE}"
 
@@ -47,6 +51,11 @@ class Instant(fields.String):
             raise ValidationError(_NOT_ISO) from None
         if not MIN_YEAR <= instant.year <= MAX_YEAR:
             raise ValidationError(f"must be between {MIN_YEAR} and {MAX_YEAR}")
+        offset = instant.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            # ISO 8601 allows up to ±23:59, but no time zone is further than ±14:00 from UTC (nor can PostgreSQL
+            # read more than ±15:59): such an offset is a client's mistake, said as one.
+            raise ValidationError("the UTC offset must be between -14:00 and +14:00")
         return instant
 
 
@@ -70,6 +79,20 @@ class _Args(Schema):
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _no_nul(self, data: Any, **_kwargs: Any) -> Any:
+        """A NUL can mean nothing in a parameter, and PostgreSQL refuses it in every string: said here, for every
+        parameter of every endpoint, rather than as a 500 wherever one reaches the database."""
+        getlist = getattr(data, "getlist", None)
+        bad = {
+            name: ["must not contain a NUL character"]
+            for name in data
+            if any("\x00" in str(v) for v in (getlist(name) if getlist else [data[name]]))
+        }
+        if bad:
+            raise ValidationError(bad)
+        return data
 
 
 class PointArgs(_Args):
@@ -99,7 +122,11 @@ class DriverArgs(_Args):
         validate=validate.OneOf(BADGES),
         metadata={"description": "Disabled badge held: `blue` or `green` (Camden's green badge implies a blue one)."},
     )
-    vehicle = fields.String(load_default="car", validate=validate.OneOf(VEHICLES))
+    vehicle = fields.String(
+        load_default="car",
+        validate=validate.OneOf(VEHICLES),
+        metadata={"description": "What is driven: `car_club` is a car-club car (it may use car-club bays)."},
+    )
     fuel = fields.String(
         validate=validate.OneOf(FUELS),
         metadata={"description": "Fuel, for the tariff (petrol and electric pay the non-diesel rate)."},
@@ -109,6 +136,12 @@ class DriverArgs(_Args):
         validate=validate.OneOf(ACTIVITIES),
         metadata={"description": "`park` or `load` (loading and unloading)."},
     )
+    lang = fields.String(
+        validate=validate.Regexp(LANGUAGE_TAG, error="must be a language tag such as fr or fr-CA"),
+        metadata={"description": "Language of the answer's words (`en`, `fr`; `fr-CA` is `fr`): wins over the "
+                  "`Accept-Language` header; one without a catalogue gives English (see `Content-Language`).",
+                  "example": "fr"},
+    )  # fmt: skip
 
 
 _AT_DESCRIPTION = (
@@ -122,6 +155,14 @@ def _at() -> Instant:
     return Instant(metadata={"description": _AT_DESCRIPTION, "format": "date-time"})
 
 
+def _stay() -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(1, MAX_STAY_MINUTES),
+        metadata={"description": f"Intended stay in minutes, 1 to {MAX_STAY_MINUTES}: `stay_ok` and the price are "
+                  "for it."},
+    )  # fmt: skip
+
+
 class CanIParkArgs(PointArgs, DriverArgs):
     at = _at()
     accuracy = fields.Float(
@@ -129,10 +170,13 @@ class CanIParkArgs(PointArgs, DriverArgs):
         validate=validate.Range(0, 500),
         metadata={"description": "GPS uncertainty in metres, 0 to 500 (default 10)."},
     )
-    stay = fields.Integer(
-        validate=validate.Range(1, MAX_STAY_MINUTES),
-        metadata={"description": f"Intended stay in minutes, 1 to {MAX_STAY_MINUTES}."},
-    )
+    stay = _stay()
+    remind_before = fields.Integer(
+        load_default=10,
+        validate=validate.Range(0, MAX_STAY_MINUTES),
+        metadata={"description": f"Minutes, 0 to {MAX_STAY_MINUTES} (default 10): `remind_at` is this long before "
+                  "`until` or before payment becomes due again, whichever comes first."},
+    )  # fmt: skip
 
 
 MAX_BBOX_KM2 = 4.0
@@ -171,6 +215,33 @@ class Categories(fields.String):
         return items
 
 
+class _EachOneOf(validate.OneOf):
+    """Every item of a list is one of ``choices`` (documented, and reported with ``allowed``, as ``OneOf``)."""
+
+    def __call__(self, value: Any) -> Any:
+        for item in value:
+            super().__call__(item)
+        return value
+
+
+class Names(fields.List):
+    """Names from a fixed set, comma-separated (``can_park,until``) or repeated (as generated clients send lists)."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs: Any) -> None:
+        error = "Must be one of: {choices} ({input!r} is not one)"
+        super().__init__(fields.String(), validate=[_EachOneOf(choices, error=error), validate.Length(min=1)],
+                         **kwargs)  # fmt: skip
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        given = value if isinstance(value, list | tuple) else [value]
+        items = [part.strip() for text in given for part in str(text).split(",") if part.strip()]
+        return super()._deserialize(items, attr, data, **kwargs)
+
+
+BAY_PROPERTIES = tuple(BayFeaturePropertiesSchema().fields)
+"""The properties of a ``/v1/bays`` feature, as its schema documents them (what ``properties=`` may name)."""
+
+
 class BaysArgs(DriverArgs):
     lat = fields.Float(
         validate=validate.Range(-90, 90),
@@ -191,6 +262,12 @@ class BaysArgs(DriverArgs):
     category = Categories(metadata={"description": "Only these categories, comma-separated (e.g. `paid,shared_use`)."})
     can_park = fields.Boolean(metadata={"description": "`true`: only bays where this driver may park at `at`."})
     at = _at()
+    stay = _stay()
+    properties = Names(
+        BAY_PROPERTIES,
+        metadata={"description": "Only these properties in each feature (a slim map layer), comma-separated or "
+                  "repeated, e.g. `can_park,until,payment`; default all."},
+    )  # fmt: skip
     radius = fields.Float(
         load_default=250.0,
         validate=validate.Range(0, 2000),

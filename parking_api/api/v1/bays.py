@@ -30,13 +30,15 @@ class Bays(MethodView):
 
         A GeoJSON FeatureCollection of the live bays within `radius` metres of `lat`/`lon` — or intersecting
         `bbox` (at most 4 km², nearest its centre first) — nearest first, each with `can_park`, `until` and
-        `allowed_from` at `at` for the driver and its live availability; filtered by `category`, `can_park` and
-        `available`; paged with `limit` and `offset`, with `numberMatched`, `numberReturned` and `links`
-        (`next`) as in OGC API - Features.
+        `allowed_from` at `at` for the driver, `stay_ok` and `payment` (the price of `stay` at `fuel`, as
+        `/v1/can-i-park` gives it) and its live availability; filtered by `category`, `can_park` and `available`;
+        `properties` keeps only the named properties; paged with `limit` and `offset`, with `numberMatched`,
+        `numberReturned` and `links` (`next`) as in OGC API - Features. `coverage` is `outside` when the area
+        meets no source's coverage (`/v1/sources`): an empty page there means no data, not no bays.
         """
         return http.driver_answer(
             bays_near,
-            lambda result: {**bodies.bays_near(result), "links": _links(result, args)},
+            lambda result: {**bodies.bays_near(result, args.get("properties")), "links": _links(result, args)},
             args,
             lat=args.get("lat"),
             lon=args.get("lon"),
@@ -48,6 +50,8 @@ class Bays(MethodView):
             bbox=args.get("bbox"),
             categories=args.get("category"),
             can_park=args.get("can_park"),
+            stay=args.get("stay"),
+            coverage=http.coverage_cache(),
         )
 
 

@@ -3,29 +3,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from parking_api.api.present import geometry, iso, money, regulation_json, tariff_json, zone_hours
+from parking_api.api.v1 import language
 from parking_api.engine.evaluate import Answer
 from parking_api.engine.model import Driver
+from parking_api.engine.reasons import until_status
+from parking_api.engine.wording import phrase
 from parking_api.occupancy.availability import Availability
 from parking_api.services.authorities import DEFAULT_TIMEZONE
 from parking_api.services.bay import BayDetail, Schedule
 from parking_api.services.bays import BaysNear
 from parking_api.services.can_i_park import CanIPark
 from parking_api.services.context import Evaluated, stamp
-
-NO_DATA_REASON = (
-    "We hold no parking data for this spot (it is outside every loaded zone and bay), so we cannot say whether you "
-    "may park here: read the signs on the street."
-)
-
+from parking_api.services.sources import Coverage
 
 # --- GET /v1/can-i-park -----------------------------------------------------------------------------------------
 
 
 _ORDER = (
-    "can_park", "until", "allowed_from", "at", "valid_until", "basis", "reason", "bay", "zone", "max_stay", "stay",
+    "can_park", "until", "allowed_from", "at", "valid_until", "until_status", "remind_at", "basis", "place_id",
+    "reason", "reason_code", "reason_params", "bay", "zone", "max_stay", "stay",
     "stay_ok", "suspended", "payment", "next_changes", "rules", "candidates", "ambiguous", "alternatives", "data_as_of",
     "attribution",
     "caveats",
@@ -50,8 +50,13 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
         **answer,
         "at": iso(result.at, result.timezone),
         "valid_until": None,  # set by the HTTP layer, which knows the answer's changes and its cache
+        "until_status": until_status(answer["can_park"], answer["until"]),
+        "remind_at": iso(result.remind_at, result.timezone),
         "basis": result.basis,
+        "place_id": f"{answering.row['source']}/{answering.row['ref']}" if answering is not None else None,
         "reason": _reason(result),
+        "reason_code": answering.answer.reason_code if answering is not None else "no_data",
+        "reason_params": reason_params(answering.answer, result.timezone) if answering is not None else {},
         "bay": bay,
         "zone": _zone_json(result.zone) if result.zone is not None else None,
         "candidates": [
@@ -62,7 +67,7 @@ def can_i_park(result: CanIPark) -> dict[str, Any]:
         "alternatives": [_alternative(item) for item in result.alternatives],
         "data_as_of": _data_as_of(result.source),
         "attribution": _attribution(result.source),
-        "caveats": result.caveats,
+        "caveats": [language.caveat(text) for text in result.caveats],
     }
     return {key: body[key] for key in _ORDER}
 
@@ -80,13 +85,20 @@ def pay_by_phone(row: dict[str, Any], providers: dict[str, str]) -> dict[str, An
 
 
 def _reason(result: CanIPark) -> str:
+    """The reason in the request's language; on a zone default, saying that the zone's hours answer."""
     if result.answering is None:
-        return NO_DATA_REASON
-    reason = result.answering.answer.reason
-    if result.basis == "zone_default" and "not a marked bay" not in reason:
+        return language.say(phrase("reason.no_data"))
+    answer = result.answering.answer
+    reason = language.say(answer.reason_words)
+    if result.basis == "zone_default" and "not a marked bay" not in answer.reason:
         label = result.answering.row.get("sub_zone") or result.answering.row.get("code")
-        return f"{reason.rstrip('.')}. These are zone {label}'s controlled hours, not a marked bay."
+        return f"{reason.rstrip('.')}. {language.say(phrase('reason.zone_note', zone=label))}"
     return reason
+
+
+def reason_params(answer: Answer, tz: str) -> dict[str, Any]:
+    """The reason's parameters as JSON: instants in ISO 8601 with the local offset."""
+    return {k: iso(v, tz) if isinstance(v, datetime) else v for k, v in answer.reason_params.items()}
 
 
 def _answer(answer: Answer, driver: Driver, tz: str, stay: int | None) -> dict[str, Any]:
@@ -142,6 +154,8 @@ def _alternative(item: Evaluated) -> dict[str, Any]:
         "until": iso(item.answer.until, item.timezone),
         "payment_required": bool(item.answer.payment_required_now),
         "max_stay": item.answer.max_stay,
+        "reason_code": item.answer.reason_code,
+        "reason_params": reason_params(item.answer, item.timezone),
         **_availability(item),
         "geometry": geometry(item.row.get("geometry")),
     }
@@ -150,20 +164,32 @@ def _alternative(item: Evaluated) -> dict[str, Any]:
 # --- bays ---------------------------------------------------------------------------------------------------------
 
 
-def bays_near(result: BaysNear) -> dict[str, Any]:
-    features = [
-        _feature(
-            item.row,
-            {**_ref_fields(item.row), **_status(item), "suspended": bool(item.answer.suspended), **_availability(item)},
-        )
-        for item in result.bays
-    ]
+def bays_near(result: BaysNear, wanted: list[str] | None = None) -> dict[str, Any]:
+    """The bays as a FeatureCollection; ``wanted`` names the only properties each feature keeps (a map's slim
+    layer)."""
+    features = []
+    for item in result.bays:
+        payment = _payment(item.answer, result.driver, item.timezone)
+        payment["pay_by_phone"] = pay_by_phone(item.row, result.pay_by_phone_providers)
+        properties = {
+            **_ref_fields(item.row),
+            **_status(item),
+            "suspended": bool(item.answer.suspended),
+            "stay_ok": item.answer.stay_ok if result.stay is not None else None,
+            "payment": payment,
+            **_availability(item),
+        }
+        if wanted is not None:
+            properties = {name: value for name, value in properties.items() if name in wanted}
+        features.append(_feature(item.row, properties))
     return {
         "type": "FeatureCollection",
         "features": features,
         "numberMatched": result.matched,
         "numberReturned": len(features),
         "at": iso(result.at, result.timezone),
+        "stay": result.stay,
+        "coverage": result.coverage,
         "attribution": result.attributions,
     }
 
@@ -198,7 +224,7 @@ def schedule(result: Schedule) -> dict[str, Any]:
             "payment_required": bool(interval.segment.payment_required),
             "max_stay": interval.segment.max_stay,
             "suspended": bool(interval.segment.suspended),
-            "reason": interval.reason,
+            "reason": language.say(interval.reason),
         }
         for interval in result.intervals
     ]
@@ -224,7 +250,7 @@ def zones(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def sources(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def sources(rows: list[dict[str, Any]], coverage: dict[str, Coverage]) -> dict[str, Any]:
     out = []
     for row in rows:
         tz = row.get("timezone") or DEFAULT_TIMEZONE
@@ -241,6 +267,7 @@ def sources(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "last_loaded_at": iso(stamp(row.get("last_loaded_at")), tz),
                 "bays": int(row.get("bays") or 0),
                 "zones": int(row.get("zones") or 0),
+                "coverage": coverage[row["name"]].as_json() if row["name"] in coverage else None,
             }
         )
     return {"sources": out}
@@ -258,7 +285,9 @@ def _status(item: Evaluated) -> dict[str, Any]:
         "allowed_from": iso(answer.allowed_from, item.timezone),
         "payment_required": bool(answer.payment_required_now),
         "max_stay": answer.max_stay,
-        "reason": answer.reason,
+        "reason": language.say(answer.reason_words),
+        "reason_code": answer.reason_code,
+        "reason_params": reason_params(answer, item.timezone),
     }
 
 
@@ -274,6 +303,9 @@ def availability_json(found: Availability, tz: str) -> dict[str, Any]:
         "availability_status": found.status,
         "availability_observed_at": iso(found.observed_at, tz),
         "availability_simulated": found.simulated,
+        "availability_forecast": (
+            {"share_free": found.forecast.share_free, "weeks": found.forecast.weeks} if found.forecast else None
+        ),
     }
 
 

@@ -38,4 +38,5 @@ class CanIPark(MethodView):
             at=args.get("at"),
             accuracy=args["accuracy"],
             stay=args.get("stay"),
+            remind_before=args["remind_before"],
         )

@@ -13,20 +13,27 @@ from flask import Flask, Response, current_app, request
 from flask_smorest import Api, Blueprint
 
 from parking_api.api import current_settings
+from parking_api.api.v1 import language
+from parking_api.api.v1 import spec as openapi
 from parking_api.engine.model import Activity, Badge, Driver, Fuel, Vehicle, normalise_permit
 from parking_api.errors import InvalidInput
 from parking_api.services import context as service_context
 from parking_api.services.context import Context
 from parking_api.services.regulations import RegulationCache
+from parking_api.services.sources import CoverageCache
 from parking_api.store.db import get_session
 
-MAX_AGE = 60  # seconds; an answer is never cached longer, nor past its next change
+MAX_AGE = 900
+"""Seconds an answer may be cached at most (never past its next change, nor its live counts' refresh, ≤ 15 s): an
+answer for an explicit ``at`` or one holding for hours changes only with the data (a load, a suspension posted),
+which a client picks up within 15 minutes; ``If-None-Match`` revalidates it cheaply."""
 IMMINENT = 2  # seconds; a change closer than this makes the answer uncacheable (no-store)
 STATIC_MAX_AGE = 60
 
 PROBLEM_RESPONSE = "PROBLEM"
 GEOJSON = "application/geo+json"
 _CACHE_KEY = "v1_regulation_cache"
+_COVERAGE_KEY = "v1_coverage_cache"
 
 
 class Fresh(Protocol):
@@ -49,6 +56,7 @@ def register_spec(api: Api) -> None:
     from parking_api.api.v1.schemas import ProblemSchema
 
     spec = api.spec
+    openapi.prepare(api)
     if "bearerAuth" not in spec.components.security_schemes:
         spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     if "Problem" not in spec.components.schemas:
@@ -86,14 +94,15 @@ def make_blueprint(
 ) -> Blueprint:
     """A v1 blueprint with problem-details docs (``keyed``: its operations need an API key) and the caching
     after-request hook."""
-    blp = Blueprint(name, import_name, url_prefix="/v1", description=description)
+    blp = openapi.Blueprint(name, import_name, url_prefix="/v1", description=description)
     blp._prepare_doc_cbks.append(_problem_doc_callback({"*"} if not_found else set(), keyed=keyed))
     blp.before_request(_plain_query)
     blp.after_request(_conditional)
+    blp.after_request(language.localised)  # runs before _conditional: the ETag names the language
     return blp
 
 
-LIST_PARAMETERS = frozenset({"permit"})
+LIST_PARAMETERS = frozenset({"permit", "properties"})
 """The query parameters that may be repeated; any other given twice is refused rather than silently taking one."""
 
 
@@ -115,6 +124,12 @@ def regulation_cache(app: Flask | None = None) -> RegulationCache:
     if cache is None:
         cache = app.extensions.setdefault(_CACHE_KEY, RegulationCache())
     return cache
+
+
+def coverage_cache(app: Flask | None = None) -> CoverageCache:
+    """The process's cache of each source's coverage (recomputed by the database after a load)."""
+    app = app or current_app
+    return app.extensions.setdefault(_COVERAGE_KEY, CoverageCache())
 
 
 def request_context() -> Context:
@@ -146,6 +161,7 @@ def driver_answer(
     context, the driver from ``args``), present the answer and keep it cached no longer than it stays true."""
     context = request_context()
     result = ask(context, driver=driver(args), **params)
+    language.negotiate()  # the words of a driver answer are said in the request's language
     body = present(result)
     if "valid_until" in body:
         body["valid_until"] = _valid_until(result.changes, context.now, body.get("at"))
@@ -167,7 +183,8 @@ def _valid_until(changes: Iterable[datetime], now: datetime, at: str | None) -> 
 
 
 def ttl_seconds(changes: Iterable[datetime], *, live: bool, now: datetime) -> int:
-    """How long the body stays true: up to :data:`MAX_AGE`, never past the next change of a live answer."""
+    """How long the body stays true: up to :data:`MAX_AGE`, never past the next change of a live answer (nor the
+    refresh of its live counts, which is among ``changes``)."""
     if not live:
         return MAX_AGE
     ahead = [(t - now).total_seconds() for t in changes if t is not None]

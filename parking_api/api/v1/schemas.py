@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from parking_api.api.v1.reason_schema import reason_code, reason_params, until_status
+from parking_api.api.v1.vocabulary import CATEGORIES, TARIFF_FUELS, USER_CLASSES
+
 GEOMETRY_TYPES = (
     "Point",
     "MultiPoint",
@@ -59,7 +62,11 @@ class MoneySchema(_Out):
 
 
 class TariffSchema(_Out):
-    fuel = fields.String(required=True, metadata={"description": "The publisher's label, e.g. `non-diesel`."})
+    fuel = fields.String(
+        required=True,
+        validate=validate.OneOf(TARIFF_FUELS),
+        metadata={"description": "The publisher's label, e.g. `non-diesel`; `any`: one price for every fuel."},
+    )
     per_hour = fields.Nested(MoneySchema, required=True)
 
 
@@ -108,7 +115,9 @@ class BayRefSchema(_Out):
     source = fields.String(required=True)
     ref = fields.String(required=True, metadata={"description": "The publisher's identifier."})
     type = fields.String(required=True, metadata={"description": "The publisher's wording (restriction type)."})
-    category = fields.String(required=True, metadata={"description": "Our canonical class."})
+    category = fields.String(
+        required=True, validate=validate.OneOf(CATEGORIES), metadata={"description": "Our canonical class."}
+    )
     road = fields.String(required=True, allow_none=True)
     zone = fields.String(required=True, allow_none=True)
     spaces = fields.Integer(required=True, allow_none=True)
@@ -128,6 +137,22 @@ class AvailabilityFields(_Out):
     availability_simulated = fields.Boolean(
         required=True, allow_none=True, metadata={"description": "True when only the simulator has reported for it."}
     )
+    availability_forecast = fields.Nested(
+        lambda: ForecastSchema(),
+        required=True,
+        allow_none=True,
+        metadata={"description": "Without a live reading: how often a space was free at this hour of the week over "
+                  "the last 8 weeks (README \"Availability forecast\"); null when live or under 4 weeks of data."},
+    )  # fmt: skip
+
+
+class ForecastSchema(_Out):
+    share_free = fields.Float(
+        required=True,
+        validate=validate.Range(0, 1),
+        metadata={"description": "Share (0-1) of the bay's online time in this hour of the week with a space free."},
+    )
+    weeks = fields.Integer(required=True, metadata={"description": "Weeks of data it rests on (4 to 8)."})
 
 
 class AvailabilityResponse(AvailabilityFields):
@@ -150,7 +175,9 @@ class _StatusFields(_Out):
     allowed_from = _instant("", required=True, allow_none=True)
     payment_required = fields.Boolean(required=True)
     max_stay = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"description": "Why, in the request's language."})
+    reason_code = reason_code()
+    reason_params = reason_params()
 
 
 class CandidateSchema(AvailabilityFields, _StatusFields, BayRefSchema):
@@ -164,7 +191,20 @@ class AlternativeSchema(AvailabilityFields, BayRefSchema):
     )
     payment_required = fields.Boolean(required=True)
     max_stay = fields.Integer(required=True, allow_none=True)
+    reason_code = reason_code()
+    reason_params = reason_params()
     geometry = fields.Nested(GeometrySchema, required=True)
+
+
+class TraceEntrySchema(_Out):
+    """How one rule (or a suspension) was weighed at `at`."""
+
+    rule = fields.String(required=True, metadata={"description": "The rule in words, or `suspension`."})
+    priority = fields.Integer(required=True, metadata={"description": "Lower wins."})
+    in_effect = fields.Boolean(required=True, metadata={"description": "Its times include `at`."})
+    applies = fields.Boolean(required=True, metadata={"description": "It is for this driver."})
+    won = fields.Boolean(required=True, metadata={"description": "It decided the answer."})
+    note = fields.String(required=True)
 
 
 class ZoneHoursSchema(_Out):
@@ -201,11 +241,34 @@ class CanIParkResponse(_Out):
         required=True,
         allow_none=True,
     )
+    until_status = until_status()
+    remind_at = _instant(
+        "When to remind the driver: `remind_before` minutes before `until` or before payment becomes due again "
+        "(`reason_params.pay_from`), whichever is first, never before `at` (null: not allowed now, or nothing ends "
+        "the stay within the horizon).",
+        required=True,
+        allow_none=True,
+    )
     basis = fields.String(required=True, validate=validate.OneOf(["bay", "zone_default", "no_data"]))
+    place_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The place answering, `source/ref`: the bay (`basis: bay`, as `/v1/bays` feature "
+                  "ids) or the zone (`basis: zone_default`, as `/v1/zones` feature ids); null with `no_data`.",
+                  "example": "camden/46042958"},
+    )  # fmt: skip
     bay = fields.Nested(BaySchema, required=True, allow_none=True)
     zone = fields.Nested(ZoneRefSchema, required=True, allow_none=True)
-    reason = fields.String(required=True)
-    rules = fields.List(fields.Dict(), required=True, metadata={"description": "The evaluation trace."})
+    reason = fields.String(
+        required=True,
+        metadata={"description": "Why, in words, in the request's language (`lang`, else `Accept-Language`; see "
+                  "`Content-Language`)."},
+    )  # fmt: skip
+    reason_code = reason_code()
+    reason_params = reason_params()
+    rules = fields.List(
+        fields.Nested(lambda: TraceEntrySchema()), required=True, metadata={"description": "The evaluation trace."}
+    )
     max_stay = fields.Integer(required=True, allow_none=True, metadata={"description": "Minutes."})
     stay = fields.Integer(required=True, allow_none=True)
     stay_ok = fields.Boolean(required=True, allow_none=True)
@@ -224,7 +287,24 @@ class CanIParkResponse(_Out):
 
 
 class BayFeaturePropertiesSchema(AvailabilityFields, _StatusFields, BayRefSchema):
+    """Every property is present unless `properties=` names the only ones wanted, so none is documented as required
+    (a generated client must accept a slim feature)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
     suspended = fields.Boolean(required=True)
+    stay_ok = fields.Boolean(
+        required=True, allow_none=True, metadata={"description": "Whether `stay` fits (null without `stay`)."}
+    )
+    payment = fields.Nested(
+        PaymentSchema,
+        required=True,
+        metadata={"description": "As in `/v1/can-i-park`: payment at `at`, the tariffs and the price of `stay` at "
+                  "`fuel`."},
+    )  # fmt: skip
 
 
 class _Feature(_Out):
@@ -260,6 +340,13 @@ class BaysResponse(_FeatureCollection):
     features = fields.List(fields.Nested(BayFeatureSchema), required=True)
     links = fields.List(fields.Nested(LinkSchema), required=True)
     at = _instant("The instant the statuses are for.", required=True)
+    stay = fields.Integer(required=True, allow_none=True, metadata={"description": "The `stay` asked about (minutes)."})
+    coverage = fields.String(
+        required=True,
+        validate=validate.OneOf(["inside", "outside"]),
+        metadata={"description": "`outside`: the area asked about is outside every source's coverage "
+                  "(`/v1/sources`), so no bays listed means no data, not no bays."},
+    )  # fmt: skip
     attribution = fields.List(fields.String(), required=True)
 
 
@@ -279,7 +366,7 @@ class TimesSchema(_Out):
 
 class RuleSchema(_Out):
     activity = fields.String(required=True)
-    who = fields.List(fields.String(), required=True)
+    who = fields.List(fields.String(validate=validate.OneOf(USER_CLASSES)), required=True)
     permits = fields.List(fields.String(), required=True)
     label = fields.String(required=True)
     text = fields.String(required=True, metadata={"description": "The rule in words."})
@@ -292,7 +379,7 @@ class RuleSchema(_Out):
 
 
 class RegulationSchema(_Out):
-    category = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     description = fields.String(required=True)
     rules = fields.List(fields.Nested(RuleSchema), required=True)
 
@@ -370,6 +457,24 @@ class SourceSchema(_Out):
     last_loaded_at = _instant("", required=True, allow_none=True)
     bays = fields.Integer(required=True, metadata={"description": "Live bays."})
     zones = fields.Integer(required=True, metadata={"description": "Live zone polygons."})
+    coverage = fields.Nested(
+        lambda: CoverageSchema(),
+        required=True,
+        allow_none=True,
+        metadata={"description": "The area the data speaks for (null without live bays or zones)."},
+    )
+
+
+class CoverageSchema(_Out):
+    bbox = fields.List(
+        fields.Float(),
+        required=True,
+        validate=validate.Length(equal=4),
+        metadata={"description": "`[minlon, minlat, maxlon, maxlat]` (WGS84)."},
+    )
+    geometry = fields.Nested(
+        GeometrySchema, required=True, metadata={"description": "The convex hull of the live bays and zones."}
+    )
 
 
 class SourcesResponse(_Out):

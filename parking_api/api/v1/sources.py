@@ -22,7 +22,11 @@ class Sources(MethodView):
         """Loaded sources
 
         Per source: publisher, licence, attribution text, url, time zone, holiday calendar, when the data was
-        published and last loaded, and the counts of live bays and zone polygons.
+        published and last loaded, the counts of live bays and zone polygons, and its `coverage`: the convex hull of
+        its live bays and zones with its bounding box (null without live data), where `/v1/bays` answers `inside`.
         """
         now = context.utcnow()
-        return http.json_response(bodies.sources(sources.sources(get_session())), now=now, personal=False)
+        session = get_session()
+        rows = sources.sources(session)
+        coverage = http.coverage_cache().get(session, rows)
+        return http.json_response(bodies.sources(rows, coverage), now=now, personal=False)

@@ -44,3 +44,22 @@ def upsert_source(
         },
     )
     return cur.fetchone()[0]
+
+
+def refresh_coverage(cur: Cursor, source_id: int) -> None:
+    """Recompute the source's coverage (the convex hull of its live bays and zones, NULL when it has none), in the
+    load's transaction, so that readers only ever read one row's column."""
+    cur.execute(
+        """
+        UPDATE sources SET coverage = (
+            SELECT ST_ConvexHull(ST_Collect(geom))
+            FROM (
+                SELECT geom FROM places WHERE source_id = %(sid)s AND retired_at IS NULL
+                UNION ALL
+                SELECT geom FROM zones WHERE source_id = %(sid)s AND retired_at IS NULL
+            ) shapes
+        )
+        WHERE id = %(sid)s
+        """,
+        {"sid": source_id},
+    )
