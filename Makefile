@@ -20,6 +20,7 @@ PORT ?= 8000
 SIMULATE ?= 1
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+DEEP_EXAMPLES ?= 500
 
 VENV := .venv
 VENV_STAMP := $(VENV)/.kerbside-installed
@@ -30,7 +31,7 @@ EXPORT_DATABASE_URL := DATABASE_URL="$$(postgis/env.sh)"; export DATABASE_URL
 APT_INSTALL := { apt-get update || { sleep 5; apt-get update; }; } && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: help venv db run test lint bench stop clean
+.PHONY: help venv db test-tools run test test-deep lint bench stop clean
 
 help: ## List the targets
 	@echo "Usage: make TARGET [HOST=127.0.0.1] [PORT=8000] [SIMULATE=0] [PYTEST_ARGS=...] [DATABASE_URL=...]"
@@ -97,10 +98,31 @@ run: venv db ## Migrate, load the bundled data once, simulate live occupancy (un
 	trap 'kill $$server $$simulator 2>/dev/null; wait; true' EXIT
 	wait $$server
 
-test: venv db ## Run the test suite (PYTEST_ARGS=...) against a real PostGIS
+# The map page's tests drive Debian's chromium headless (tests/map/browser.py); the serving tests put the documented
+# nginx proxy (proxy/nginx.conf) in front of a real server.
+test-tools: ## Install what the tests drive beside Python (Debian's chromium and nginx; root on Debian/Ubuntu)
+	@missing=""
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"  # the map page's browser tests
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"  # the documented proxy
+	if [ -z "$$missing" ]; then exit 0; fi
+	if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "==> installing$$missing (for the tests)"
+		$(APT_INSTALL) $$missing
+	else
+		echo "error: missing$$missing: install them (apt-get install$$missing)" >&2
+		exit 1
+	fi
+
+test: venv db test-tools ## Run the test suite (PYTEST_ARGS=...) against a real PostGIS
 	@$(EXPORT_DATABASE_URL)
 	echo "==> pytest $(PYTEST_ARGS)"
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Outside CI: schemathesis over every operation at depth (DEEP_EXAMPLES per operation; stateful over OpenAPI links).
+test-deep: venv db ## Fuzz the API at depth (DEEP_EXAMPLES=500 examples per operation; not part of CI)
+	@$(EXPORT_DATABASE_URL)
+	echo "==> schemathesis: every operation, $(DEEP_EXAMPLES) examples each"
+	PARKING_FUZZ_DEEP=$(DEEP_EXAMPLES) $(VENV)/bin/pytest -p no:cacheprovider tests/api/test_openapi_deep.py $(PYTEST_ARGS)
 
 lint: venv ## ruff check
 	@echo "==> ruff check ."

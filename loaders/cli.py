@@ -33,6 +33,7 @@ import click
 
 from parking_api.settings import Settings, SettingsError
 from parking_api.store.load.runs import history, run_rejects
+from parking_api.store.roles import loader_url
 
 from .base import UsageError
 from .events import EventsReport, SnapshotOptions, format_events_report, load_events, observed_at_option
@@ -49,6 +50,12 @@ _OPTIONS: dict[Option, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "holidays": click.option("--holidays", help="Public-holiday calendar, e.g. GB-ENG."),
     "inclusive_ends": click.option(
         "--inclusive-ends", is_flag=True, help="Read end times as inclusive (18:59 means until 19:00)."
+    ),
+    "lenient": click.option(
+        "--lenient",
+        is_flag=True,
+        help="Load rows whose sign text about hours or a stay limit could not be read, flagged (answers about them "
+        "then carry a caveat), instead of rejecting them.",
     ),
 }
 
@@ -77,7 +84,7 @@ def _settings() -> Settings:
     ends with the message and exit status 1."""
     try:
         settings = Settings.from_environment()
-        settings.require_database_url()
+        loader_url(settings)  # PARKING_LOADER_DATABASE_URL, or DATABASE_URL to derive it from
     except SettingsError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -140,7 +147,7 @@ def _kind_command(kind: Kind) -> None:
         limit = options.pop("max_shrink_percent", None)
         _run_and_report(
             lambda: run_load(
-                settings.database_url,
+                loader_url(settings),
                 kind.name,
                 location,
                 source=source,
@@ -219,7 +226,7 @@ def events_command(
             match_within=match_within,
         )
         return load_events(
-            settings.database_url,
+            loader_url(settings),
             location,
             source=source,
             plate_key=settings.plate_key,
@@ -237,7 +244,7 @@ def events_command(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def history_command(source: str | None, limit: int, as_json: bool) -> None:
     """List load runs, newest first."""
-    runs = history(_settings().database_url, source=source, limit=limit)
+    runs = history(loader_url(_settings()), source=source, limit=limit)
     if as_json:
         click.echo(json.dumps(runs, ensure_ascii=False))
         return
@@ -264,7 +271,7 @@ def history_command(source: str | None, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def rejects_command(run: int, limit: int | None, as_json: bool) -> None:
     """List the rows run RUN rejected: row number (1-based data record), field, reason and raw value."""
-    rows = run_rejects(_settings().database_url, run, limit=limit)
+    rows = run_rejects(loader_url(_settings()), run, limit=limit)
     if rows is None:
         click.echo(f"no load run {run}", err=True)
         sys.exit(1)
@@ -285,7 +292,7 @@ def bundled_command() -> None:
     settings = _settings()
     _sigterm_to_exit()
     reports = load_bundled(
-        settings.database_url,
+        loader_url(settings),
         progress=True,
         echo=click.echo,
         green_badge_zones=settings.green_badge_zones,

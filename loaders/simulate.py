@@ -65,6 +65,7 @@ from parking_api.services.events import ACCEPTED, DUPLICATE, MAX_BATCH, REJECTED
 from parking_api.settings import Settings, SettingsError
 from parking_api.store import reads
 from parking_api.store.db import make_engine
+from parking_api.store.roles import api_url
 
 WARM_UP_S = 24 * 3600
 HEARTBEAT_S = (240, 420)
@@ -619,7 +620,7 @@ def simulate(
         raise click.UsageError("--post and --key go together")
     try:
         settings = Settings.from_environment()
-        url = settings.require_database_url()
+        url = api_url(settings)  # it writes what the API's ingest writes, with the API's privileges
     except SettingsError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -9,7 +9,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from sqlalchemy import Connection
 
-from parking_api.api import SETTINGS_KEY, docs, errors, health
+from parking_api.api import SETTINGS_KEY, docs, errors, health, limits, map_page, transport
 from parking_api.settings import Settings
 from parking_api.store import db
 
@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, bind:
 
     db.init_app(app, settings, bind=bind)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    transport.init_app(app, settings)  # first: its compression is the last thing done to a response
+    limits.init_app(app, settings)
     CORS(
         app,
         origins=list(settings.cors_origins),
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, bind:
     errors.register(app)  # after Api(): our problem-details handlers replace flask-smorest's
     app.register_blueprint(health.blueprint)
     app.register_blueprint(docs.blueprint)
+    app.register_blueprint(map_page.blueprint)
     _register_v1(api)
     app.extensions["smorest_api"] = api
     return app

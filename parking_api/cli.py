@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import click
 
@@ -26,6 +27,32 @@ def database_url() -> str:
         sys.exit(1)
 
 
+def _check_api_role() -> None:
+    """End the command (exit 1) when the API's role cannot log in because it does not exist yet; any other failure
+    to connect is left to the service, which answers 503 until the database is back."""
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.exc import OperationalError
+
+    from parking_api.store.db import sqlalchemy_url
+    from parking_api.store.roles import api_url
+
+    try:
+        url = api_url(Settings.from_environment())
+    except SettingsError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        if "role" in str(exc.orig) and "does not exist" in str(exc.orig):
+            click.echo(f"{str(exc.orig).strip()}: run `parking db upgrade` first (it creates the roles)", err=True)
+            sys.exit(1)
+    finally:
+        engine.dispose()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Kerbside parking backend: migrate the database, load council data, serve the API."""
@@ -39,9 +66,11 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def db_upgrade(revision: str) -> None:
-    """Migrate the database (DATABASE_URL) up to REVISION; creates the PostGIS extension if needed."""
+    """Migrate the database (DATABASE_URL) up to REVISION; creates the PostGIS extension if needed, and the roles
+    the API and the loaders connect as, with their privileges (passwords in PARKING_DB_PASSFILE when set)."""
     url = database_url()
-    migrate.upgrade(url, revision)
+    passfile = Settings.from_environment().db_passfile
+    migrate.upgrade(url, revision, passfile=Path(passfile) if passfile else None)
     current, head = migrate.status(url)
     click.echo(f"database at revision {current} (head {head})")
 
@@ -71,27 +100,36 @@ def db_status() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to bind.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--timeout", default=30, show_default=True, type=click.IntRange(1, 600), help="Worker timeout (s).")
-def serve(host: str, port: int, workers: int, timeout: int) -> None:
-    """Serve the API with gunicorn (each worker opens its own database connections after fork)."""
-    database_url()  # fail early with a clear message
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@click.option(
+    "--control-socket",
+    help="gunicorn's control socket (`gunicornc`); default: one per instance, named after its process id.",
+)
+@click.option("--no-control-socket", is_flag=True, help="Open no control socket.")
+def serve(
+    host: str, port: int, workers: int, timeout: int, threads: int, control_socket: str | None, no_control_socket: bool
+) -> None:
+    """Serve the API with gunicorn's threaded workers, so that slow clients cannot starve the rest (each worker
+    opens its own database connections after fork); see parking_api/serving.py."""
+    from parking_api import serving
+
+    _check_api_role()  # fail early with a clear message
+    _check_serving_settings()
     click.echo(f"API docs: http://{host}:{port}/docs")
-    args = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(workers),
-        "--timeout",
-        str(timeout),
-        "--access-logformat",
-        '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms',  # path without the query string: no GPS positions in logs
-        "--access-logfile",
-        "-",
-        "parking_api.wsgi:app",
-    ]
+    ctl = None if no_control_socket else control_socket or serving.control_socket_path()
+    args = serving.gunicorn_argv(host, port, workers=workers, threads=threads, timeout=timeout, control_socket=ctl)
     os.execv(sys.executable, args)
+
+
+def _check_serving_settings() -> None:
+    """End the command (exit 1) on a rate limit or proxy setting the app could not start with."""
+    from parking_api.api import limits
+
+    try:
+        limits.check_settings(Settings.from_environment())
+    except SettingsError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
 
 
 @main.group()
@@ -212,11 +250,19 @@ def events_prune(weeks: int | None) -> None:
     click.echo(f"pruned {removed} raw events older than {keep.days} days")
 
 
+def _add_usage_commands() -> None:
+    from parking_api.usage.cli import report, usage
+
+    main.add_command(report, "report")
+    main.add_command(usage, "usage")
+
+
 def _add_registered_commands() -> None:
     for entry in entry_points(group=COMMANDS_GROUP):
         main.add_command(entry.load(), entry.name)
 
 
+_add_usage_commands()
 _add_registered_commands()
 
 

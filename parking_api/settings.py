@@ -21,11 +21,28 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str = ""
-    """The PostgreSQL/PostGIS URL; empty when not configured (see :meth:`require_database_url`)."""
+    """The PostgreSQL/PostGIS URL; empty when not configured (see :meth:`require_database_url`). Migrations and the
+    operator's commands use it; the API and the loaders connect as their own roles (``parking_api.store.roles``)."""
+    api_database_url: str = field(default="", repr=False)
+    """The API's URL; empty: ``database_url`` as the role ``<db>_api``."""
+    loader_database_url: str = field(default="", repr=False)
+    """The loaders' URL; empty: ``database_url`` as the role ``<db>_loader``."""
+    db_passfile: str = ""
+    """A libpq password file holding the roles' passwords (written by ``parking db upgrade``); empty: no passwords
+    (a private cluster's socket with trust authentication)."""
     statement_timeout_ms: int = 5000
     """``statement_timeout`` of request connections (loaders and migrations use their own, longer limits)."""
     db_pool_size: int = 5
     """Connections per worker process (plus as many overflow)."""
+    db_timeout_ms: int = 5000
+    """The longest a request waits on the database at any step (a free pooled connection, connecting, one
+    statement, commit) before it gives up with a 503, even when the server is frozen and enforces nothing."""
+    rate_limit: str = "10,100"
+    """Per client address, in each worker: ``RATE,BURST`` (requests per second sustained, requests in a burst);
+    ``off`` disables every limit, API keys' too (benchmarks)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the reverse proxies whose ``X-Forwarded-For`` names the client; from any other
+    peer the header is ignored."""
     horizon_days: int = 7
     """How far ahead ``until`` / ``allowed_from`` / ``next_changes`` look."""
     cors_origins: tuple[str, ...] = ("*",)
@@ -43,6 +60,8 @@ class Settings:
     """Secret key of the plates' keyed hash; empty: plates are discarded on arrival."""
     pay_by_phone_providers: tuple[str, ...] = ()
     """``source=provider`` pairs naming each source's pay-by-phone service (returned with the location code)."""
+    map_style_url: str = ""
+    """The base map's MapLibre style URL for ``/map``; empty: no base map (the page draws on a plain background)."""
 
     @property
     def horizon(self) -> timedelta:
@@ -95,8 +114,14 @@ class Settings:
 
 ENVIRONMENT_VARIABLES = {
     "database_url": "DATABASE_URL",
+    "api_database_url": "PARKING_API_DATABASE_URL",
+    "loader_database_url": "PARKING_LOADER_DATABASE_URL",
+    "db_passfile": "PARKING_DB_PASSFILE",
     "statement_timeout_ms": "PARKING_STATEMENT_TIMEOUT_MS",
     "db_pool_size": "PARKING_DB_POOL_SIZE",
+    "db_timeout_ms": "PARKING_DB_TIMEOUT_MS",
+    "rate_limit": "PARKING_RATE_LIMIT",
+    "trusted_proxies": "PARKING_TRUSTED_PROXIES",
     "horizon_days": "PARKING_HORIZON_DAYS",
     "cors_origins": "PARKING_CORS_ORIGINS",
     "green_badge_zones": "PARKING_GREEN_BADGE_ZONES",
@@ -106,6 +131,7 @@ ENVIRONMENT_VARIABLES = {
     "max_shrink_percent": "PARKING_MAX_SHRINK_PERCENT",
     "plate_key": "PARKING_PLATE_KEY",
     "pay_by_phone_providers": "PARKING_PAY_BY_PHONE_PROVIDERS",
+    "map_style_url": "PARKING_MAP_STYLE_URL",
 }
 """Which environment variable sets each field of :class:`Settings`."""
 

@@ -24,8 +24,10 @@
 #       socket/        the unix socket directory
 #       postgres.log   the server log
 #   * listens ONLY on a unix socket in socket/ (listen_addresses=''), port $PARKING_PG_PORT (default 5433), so
-#     it never clashes with a system server, and the directory (mode 0700) keeps other local users out;
-#   * uses trust authentication; its superuser role is the OS user that runs the server;
+#     it never clashes with a system server; the cluster directory, socket/ and the socket are mode 0700, owned
+#     by the server's user, so no other local user (root aside) can reach it;
+#   * uses trust authentication (safe behind that socket); its superuser role is the OS user that runs the server,
+#     and `parking db upgrade` adds the service's roles (<db>_api, <db>_loader, <db>_owner) without passwords;
 #   * runs as the invoking user, or, when invoked as root (PostgreSQL refuses to run as root), as the system user
 #     `postgres` (created by the Debian package) or else a system user `parking-pg` created for it.
 #
@@ -332,7 +334,8 @@ prepare_dir() {
     if is_root && [ "$user" != root ]; then
         chown "$user" "$DIR" "$SOCK" "$MARKER"
     fi
-    chmod 0700 "$DIR"
+    # Only the server's user (and root) may enter: the socket, with trust authentication, is the only way in.
+    chmod 0700 "$DIR" "$SOCK"
     as_server test -w "$DIR" -a -x "$DIR" || unreachable "$user"
     # A unix socket path is limited to ~107 bytes; keep a margin for "/.s.PGSQL.<port>".
     if [ "${#SOCK}" -gt 90 ]; then
@@ -361,6 +364,7 @@ write_settings() {
 # Written by postgis/localdb.sh at every start: edits here are lost (put yours in postgresql.conf).
 listen_addresses = ''                      # no TCP at all: unix socket only
 unix_socket_directories = '$sock_quoted'
+unix_socket_permissions = 0700             # and the socket itself, inside a 0700 directory
 port = $REQUESTED_PORT
 max_connections = 100
 shared_buffers = 128MB                     # a development box, not a server

@@ -31,7 +31,7 @@ from werkzeug.serving import make_server
 
 from parking_api.app import create_app
 from parking_api.settings import Settings
-from parking_api.store import migrate
+from parking_api.store import migrate, roles
 from parking_api.store.db import make_engine, sqlalchemy_url
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200, print_blob=True)
@@ -39,6 +39,9 @@ settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 LOCALDB = Path(__file__).resolve().parents[1] / "postgis" / "localdb.sh"
+UNTHROTTLED = "100000,100000"
+"""The per-address rate limit of the test apps: a suite makes hundreds of requests from one address (the limiter
+has tests of its own, tests/foundation/test_serving.py)."""
 
 
 def _service_url() -> str:
@@ -61,7 +64,8 @@ def _scratch_database(name: str, *, template_url: str | None = None, create: boo
     """The URL of database ``name`` on the service's server, dropped at the end whatever happened.
 
     With ``create`` it is made first (empty, or cloned from the template), after dropping any leftover of a killed
-    run; without, it is left for the code under test to create.
+    run; without, it is left for the code under test to create. A clone gets roles of its own (``<name>_api``, …:
+    the API and the loaders connect as them), dropped with the database.
     """
     service = _service_url()
     # the server's maintenance database, in autocommit mode for CREATE/DROP DATABASE
@@ -72,11 +76,15 @@ def _scratch_database(name: str, *, template_url: str | None = None, create: boo
             template = f' TEMPLATE "{make_url(template_url).database}"' if template_url else ""
             with admin.connect() as conn:
                 conn.execute(drop)
+                roles.drop(conn, name)
                 conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
+            if template_url:
+                migrate.apply_roles(_with_database(service, name))
         yield _with_database(service, name)
     finally:
         with admin.connect() as conn:
             conn.execute(drop)
+            roles.drop(conn, name)
         admin.dispose()
 
 
@@ -123,7 +131,7 @@ def db_connection(test_engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def app(db_connection: Connection, test_db_url: str):
     """The app bound to the test's outer transaction (its sessions use savepoints inside it)."""
-    return create_app(Settings(database_url=test_db_url), testing=True, bind=db_connection)
+    return create_app(Settings(database_url=test_db_url, rate_limit=UNTHROTTLED), testing=True, bind=db_connection)
 
 
 @pytest.fixture
@@ -167,7 +175,7 @@ def absent_db_url(base_name: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def live_server(committed_db_url: str) -> Iterator[str]:
     """A real HTTP server on an ephemeral port (port 0), serving the committed database."""
-    app = create_app(Settings(database_url=committed_db_url), testing=True)
+    app = create_app(Settings(database_url=committed_db_url, rate_limit=UNTHROTTLED), testing=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

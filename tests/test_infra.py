@@ -23,7 +23,12 @@ from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALDB = ROOT / "postgis" / "localdb.sh"
-SHELL_SCRIPTS = [ROOT / "postgis" / "localdb.sh", ROOT / "postgis" / "env.sh", ROOT / ".ci" / "run"]
+SHELL_SCRIPTS = [
+    ROOT / "postgis" / "localdb.sh",
+    ROOT / "postgis" / "env.sh",
+    ROOT / ".ci" / "run",
+    ROOT / "docker" / "init-secrets.sh",
+]
 SERVE_STEPS = ["parking db upgrade", "parking load bundled", "parking serve --host 0.0.0.0 --port 8000"]
 
 
@@ -56,12 +61,12 @@ def _runs_upgrade_load_serve(command: str) -> bool:
 
 def test_compose_db_is_the_official_postgis_image_with_a_healthcheck_and_a_volume():
     compose = _compose()
-    assert set(compose["services"]) == {"db", "api"}
+    assert {"secrets", "db", "migrate", "api"} <= set(compose["services"])
     db = compose["services"]["db"]
     assert db["image"] == "postgis/postgis:16-3.4"
     env = _environment(db)
     assert env["POSTGRES_DB"] == "parking"
-    assert env["POSTGRES_USER"] and env["POSTGRES_PASSWORD"]
+    assert env["POSTGRES_USER"] and "POSTGRES_PASSWORD" not in env
     test = _command_text(db["healthcheck"]["test"])
     assert "pg_isready" in test
     volume, _, target = db["volumes"][0].partition(":")
@@ -69,21 +74,70 @@ def test_compose_db_is_the_official_postgis_image_with_a_healthcheck_and_a_volum
     assert volume in compose["volumes"]  # a named volume, not a bind mount
 
 
-def test_compose_api_waits_for_a_healthy_db_and_reaches_it_by_service_name():
+def _mounts(service: dict) -> dict[str, str]:
+    """A service's named volumes, by mount point."""
+    return {target: volume for volume, target, *_ in (item.split(":") for item in service.get("volumes", []))}
+
+
+def test_compose_writes_no_password_and_generates_them_on_first_start():
+    """The db reads the superuser's password from a file the ``secrets`` service generated (run first, to
+    completion); the API mounts only the service roles' passfile, never the superuser's."""
     compose = _compose()
-    api, db = compose["services"]["api"], compose["services"]["db"]
-    build = api["build"]
-    assert (build if isinstance(build, str) else build.get("context")) == "."
-    assert api["depends_on"]["db"]["condition"] == "service_healthy"
-    url = urlsplit(_environment(api)["DATABASE_URL"])
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert not re.search(r"PASSWORD\s*:", text)
+    assert not re.search(r"://[^/@\s:]+:[^/@\s]+@", text)  # no user:password@ in any URL
+    services = compose["services"]
+    secrets, db, migrate, api = (services[name] for name in ("secrets", "db", "migrate", "api"))
+    assert "init-secrets.sh" in _command_text(secrets["command"])
+    assert db["depends_on"]["secrets"]["condition"] == "service_completed_successfully"
+    password_file = _environment(db)["POSTGRES_PASSWORD_FILE"]
+    assert _mounts(db)[os.path.dirname(password_file)] == _mounts(secrets)[os.path.dirname(password_file)]
+    admin_volume = _mounts(db)[os.path.dirname(password_file)]
+    assert admin_volume in _mounts(migrate).values()
+    assert admin_volume not in _mounts(api).values()
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    passfile = _environment(migrate)["PARKING_DB_PASSFILE"]
+    api_url = urlsplit(_environment(api)["PARKING_API_DATABASE_URL"])
+    assert api_url.username == "parking_api" and api_url.password is None
+    assert f"passfile={passfile}" in api_url.query
+    assert _mounts(api)[os.path.dirname(passfile)] == _mounts(migrate)[os.path.dirname(passfile)]
+
+
+def test_init_secrets_makes_the_password_once_and_keeps_it(tmp_path: Path):
+    script = ROOT / "docker" / "init-secrets.sh"
+    admin, service = tmp_path / "admin", tmp_path / "service"
+    run = [shutil.which("sh") or "/bin/sh", str(script), str(admin), str(service)]
+    subprocess.run(run, check=True, capture_output=True, timeout=30)
+    password = (admin / "postgres_password").read_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", password)
+    assert (admin / "pgpass").read_text() == f"*:*:*:parking:{password}\n"
+    assert oct((admin / "postgres_password").stat().st_mode & 0o777) == "0o400"
+    assert oct((admin / "pgpass").stat().st_mode & 0o777) == "0o600"
+    assert oct(service.stat().st_mode & 0o777) == "0o700"
+    subprocess.run(run, check=True, capture_output=True, timeout=30)
+    assert (admin / "postgres_password").read_text().strip() == password  # kept
+    other = tmp_path / "other"
+    subprocess.run([*run[:2], str(other / "admin"), str(other / "service")], check=True, capture_output=True)
+    assert (other / "admin" / "postgres_password").read_text().strip() != password  # random
+
+
+def test_compose_api_waits_for_the_migration_and_reaches_the_db_by_service_name():
+    compose = _compose()
+    api, migrate, db = (compose["services"][name] for name in ("api", "migrate", "db"))
+    for service in (api, migrate):
+        build = service["build"]
+        assert (build if isinstance(build, str) else build.get("context")) == "."
+    url = urlsplit(_environment(migrate)["DATABASE_URL"])
     db_env = _environment(db)
     assert url.scheme == "postgresql"
     assert url.hostname == "db"
     assert (url.port or 5432) == 5432
     assert url.path == "/" + db_env["POSTGRES_DB"]
-    assert (url.username, url.password) == (db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"])
-    assert "8000:8000" in [str(port) for port in api["ports"]]
-    assert _runs_upgrade_load_serve(_command_text(api["command"]))
+    assert url.username == db_env["POSTGRES_USER"]
+    upgrade, load, serve = SERVE_STEPS
+    assert re.search(rf"{re.escape(upgrade)}\s*&&\s*{re.escape(load)}", _command_text(migrate["command"]))
+    assert re.search(rf"exec\s+{re.escape(serve)}", _command_text(api["command"]))
 
 
 def test_dockerfile_installs_the_package_and_runs_upgrade_load_serve():

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import g, request
 
+from parking_api.api import current_settings, limits
 from parking_api.api.errors import rate_limit_headers
 from parking_api.services import keys
 from parking_api.services.keys import Caller
@@ -36,11 +37,14 @@ def require(*roles: str) -> Callable:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             session = get_session()
             try:
-                g.caller = keys.authenticate(session, bearer_key(), roles)
+                g.caller = keys.authenticate(
+                    session, bearer_key(), roles, enforce_limit=limits.enforced(current_settings())
+                )
             finally:
                 session.commit()
             return view(*args, **kwargs)
 
+        wrapper.required_roles = roles  # type: ignore[attr-defined]  # per-address limits skip keyed views
         return wrapper
 
     return decorate

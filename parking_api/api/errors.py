@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask, Response, json
 from marshmallow import validate
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 
 from parking_api.errors import (
@@ -25,8 +26,10 @@ from parking_api.errors import (
     UnknownSuspension,
     UnknownZone,
 )
+from parking_api.lograte import Throttle, held_note
 
 log = logging.getLogger(__name__)
+_outage_warnings = Throttle(every=5.0)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -56,6 +59,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not-ready": ("Not ready", "The service is up but its database is unreachable or not migrated."),
     "internal-error": ("Internal server error", "An unexpected error; it has been logged."),
     "http-error": ("HTTP error", "The request could not be served as sent."),
+    "malformed-request": ("Malformed request", "The request is not valid HTTP/1.1 (request line, headers, framing "
+                          "or an unsupported transfer coding); nothing in it was used."),
 }
 """Every problem ``type`` the service returns (``/problems/<slug>``): its title and what it means, served at that
 path so that a client's developer can read it."""
@@ -205,8 +210,12 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    def _database_down(error: DBAPIError) -> Response:
-        log.warning("database unavailable: %s", error.orig.__class__.__name__ if error.orig else error)
+    @app.errorhandler(PoolTimeout)
+    def _database_down(error: Exception) -> Response:
+        cause = getattr(error, "orig", None) or error
+        held = _outage_warnings.allow("database")  # one line per few seconds, however many requests fail
+        if held is not None:
+            log.warning("database unavailable: %s%s", cause.__class__.__name__, held_note(held))
         return problem(
             503, "database-unavailable", "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}
         )

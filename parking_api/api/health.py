@@ -30,7 +30,8 @@ def readyz() -> Response:
             conn.execute(text("SELECT 1"))
             current = current_revision(conn)
     except SQLAlchemyError as exc:
-        return problem(503, "not-ready", f"database unreachable ({exc.__class__.__name__})")
+        detail = f"database unreachable ({exc.__class__.__name__})"
+        return problem(503, "not-ready", detail, headers={"Retry-After": "5"})
     if current != head:
         return problem(503, "not-ready", f"database schema is at {current or 'nothing'}, code expects {head}")
     response = jsonify(status="ready", database="ok", schema=current)

@@ -92,8 +92,9 @@ def revoke(session: Session, key_id: str) -> bool:
     return store.revoke(session, key_id) is not None
 
 
-def authenticate(session: Session, key: str | None, roles: tuple[str, ...]) -> Caller:
-    """The caller behind ``key`` if it may use an operation open to ``roles``; one request taken from its limit.
+def authenticate(session: Session, key: str | None, roles: tuple[str, ...], *, enforce_limit: bool = True) -> Caller:
+    """The caller behind ``key`` if it may use an operation open to ``roles``; one request taken from its limit
+    (which ``enforce_limit=False``, for benchmarks, counts but never refuses).
 
     Raises :class:`NotAuthenticated` (no key, unknown or revoked), :class:`NotPermitted` (wrong role) or
     :class:`RateLimited`."""
@@ -106,7 +107,7 @@ def authenticate(session: Session, key: str | None, roles: tuple[str, ...]) -> C
         raise NotPermitted(f"A {found.role!r} key may not use this operation (it is for: {', '.join(roles)}).")
     remaining = max(0, math.floor(found.tokens))
     reset = math.ceil(max(0.0, found.burst - found.tokens) / found.rate_per_second)
-    if not found.granted:
+    if not found.granted and enforce_limit:
         retry_after = max(1, math.ceil((1 - found.tokens) / found.rate_per_second))
         raise RateLimited(
             f"This key may make {found.rate_per_second:g} requests per second (bursts of {found.burst}); "

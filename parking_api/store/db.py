@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from parking_api.settings import Settings
+from parking_api.store import watchdog
 
 _ENGINE_KEY = "parking_engine"
 _DATABASE_KEY = "parking_database"
@@ -27,6 +29,10 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
+
+
+CLIENT_CHECK_MS = 1000
+"""How often a running query's backend checks that its client is still connected."""
 
 
 def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size: int = 5, **kwargs) -> Engine:
@@ -49,6 +55,10 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size:
             cursor.execute("SET TIME ZONE 'UTC'")
             if statement_timeout_ms:
                 cursor.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+            if dbapi_connection.server_version >= 140000:
+                # a killed client's query ends within a second, instead of running on (holding its locks, such as
+                # a load's advisory lock) until it next writes to the dead socket
+                cursor.execute(f"SET client_connection_check_interval = {CLIENT_CHECK_MS}")
         dbapi_connection.commit()
 
     return engine
@@ -71,11 +81,14 @@ def get_engine(app: Flask | None = None) -> Engine:
     app = app or current_app
     engine = app.extensions.get(_ENGINE_KEY)
     if engine is None:
+        from parking_api.store.roles import api_url  # roles imports this module
+
         settings = app.extensions[_DATABASE_KEY].settings
         engine = make_engine(
-            settings.database_url,
+            api_url(settings),
             statement_timeout_ms=settings.statement_timeout_ms,
             pool_size=settings.db_pool_size,
+            **watchdog.engine_options(settings.db_timeout_ms),  # a frozen server: 503s, not hung workers
         )
         app.extensions[_ENGINE_KEY] = engine
     return engine
@@ -92,7 +105,12 @@ def get_session() -> Session:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except DBAPIError:
+            # the database went away after the answer was made (its rollback failed): the answer stands, the
+            # connection is discarded rather than the request turned into a 500
+            session.invalidate()
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, make_url, pool, text
 from sqlalchemy.exc import OperationalError
 
+from parking_api.store import roles
 from parking_api.store.db import sqlalchemy_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -51,12 +52,39 @@ def _ensure_postgis(engine: Engine) -> None:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", *, passfile: Path | None = None) -> None:
+    """Migrate the database ``url`` names (its administrator's URL) to ``revision``, as the database's owner role,
+    then grant its roles their privileges again (:mod:`parking_api.store.roles`; ``passfile``: their passwords)."""
     ensure_database(url)
+    database = roles.database_of(url)
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
-    _ensure_postgis(engine)
-    command.upgrade(alembic_config(url), revision)
-    engine.dispose()
+    try:
+        _ensure_postgis(engine)
+        with engine.begin() as conn:
+            owner = roles.ensure(conn, database, passfile).owner
+            roles.grant(conn, database)  # a schema migrated before the roles existed passes to the owner first
+        with engine.connect() as conn:
+            conn.execute(text(f'SET ROLE "{owner}"'))
+            command.upgrade(alembic_config(url, conn), revision)
+            conn.execute(text("RESET ROLE"))
+            conn.commit()
+        with engine.begin() as conn:
+            roles.grant(conn, database)
+    finally:
+        engine.dispose()
+
+
+def apply_roles(url: str, passfile: Path | None = None) -> None:
+    """Create the roles of the database ``url`` names and grant them their privileges (a database cloned from a
+    migrated template needs this: the clone's objects belong to the template's roles)."""
+    database = roles.database_of(url)
+    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            roles.ensure(conn, database, passfile)
+            roles.grant(conn, database)
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str, revision: str = "base") -> None:

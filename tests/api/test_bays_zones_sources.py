@@ -160,19 +160,21 @@ def test_unknown_bay_is_a_404_problem(api, path):
     assert response.get_json(force=True)["status"] == 404
 
 
-def test_retired_bay_is_a_404(api, api_app):
+def test_retired_bay_is_a_404(api, loaded_db_url):
     from sqlalchemy import text
 
-    from parking_api.store.db import get_engine
+    from parking_api.store.db import make_engine
 
-    with api_app.app_context(), get_engine(api_app).begin() as conn:
+    admin = make_engine(loaded_db_url, pool_size=1)  # the app's own role may not retire a bay
+    with admin.begin() as conn:
         conn.execute(text("UPDATE places SET retired_at = now() WHERE ref = '46047232'"))
     try:
         assert api.get("/v1/bays/camden/46047232").status_code == 404
         assert api.get("/v1/bays/camden/46047232/schedule").status_code == 404
     finally:
-        with api_app.app_context(), get_engine(api_app).begin() as conn:
+        with admin.begin() as conn:
             conn.execute(text("UPDATE places SET retired_at = NULL WHERE ref = '46047232'"))
+        admin.dispose()
     assert api.get("/v1/bays/camden/46047232").status_code == 200
 
 

@@ -33,6 +33,9 @@ KEYED_OPERATIONS = [  # the operations that need an API key, with the role that 
     ("POST", "/v1/suspensions", "council"),
     ("GET", "/v1/suspensions", "council"),
     ("DELETE", "/v1/suspensions/{suspension_id}", "council"),
+    ("GET", "/v1/usage/bays", "council"),
+    ("GET", "/v1/usage/zones", "council"),
+    ("GET", "/v1/usage/overstays", "council"),
 ]
 
 
@@ -146,6 +149,10 @@ def steer_keyed(path: str, method: str, case, data) -> None:
                 item["occupied"] = data.draw(st.integers(-1, 5))
             events.append(item)
         case.body = events
+    elif path.startswith("/v1/usage/"):
+        start = data.draw(INSTANTS)
+        case.query = {**(case.query or {}), "from": start.isoformat(),
+                      "to": (start + timedelta(hours=data.draw(st.integers(-2, 24 * 40)))).isoformat()}  # fmt: skip
     elif (method, path) == ("POST", "/v1/suspensions"):
         start = data.draw(INSTANTS)
         case.body = {
