@@ -1,19 +1,18 @@
-"""Benchmark the Camden bays loader against ogr2ogr on the same synthetic London-scale CSV file.
+"""Benchmark the Camden bays loader against ogr2ogr on the same synthetic London-scale CSV file, in one run.
 
-    .venv/bin/python bench/bench_loaders.py [N] [--data-dir DIR] [--write]
+    .venv/bin/python bench/bench_loaders.py [--rows N] [--runs R] [--data-dir DIR] [--markdown] [--write]
 
 1. generates N synthetic bays in the Camden CSV download layout (``bench/gen_camden.py``; reused when present);
-2. creates a fresh, migrated database ``<name>_loaders_bench`` next to the one DATABASE_URL names (or, without
-   DATABASE_URL, the project's private cluster from ``postgis/localdb.sh``);
-3. loads the file with ``parking load camden-bays`` (parse every restriction, build geometry in PostGIS, upsert into
-   ``places`` with its indexes, all in one transaction), then loads it again (the idempotent path: nothing changes);
-4. loads the same file with ``ogr2ogr`` into a plain PostGIS table (the EPSG:4326 WKT column as geometry, a GiST
-   index, every other column as text: no parsing, no validation, no upsert);
-5. prints rows/s for each with the machine it ran on; ``--write`` puts that into the loaders section of
-   BENCHMARKS.md.
+2. R times, each on a fresh migrated database ``<name>_loaders_bench`` next to the one DATABASE_URL names (or,
+   without DATABASE_URL, the project's private cluster from ``postgis/localdb.sh``): loads the file with ``parking
+   load camden-bays``, loads it again (an identical reload: checked to be recognised, nothing written), and loads it
+   with ``ogr2ogr`` into a plain PostGIS table (COPY, a GiST index) — ogr2ogr first in every other run;
+3. prints the medians as a markdown table: rows/s of both and their ratio, the reload's time and its share of the
+   first load's, and the loader's own peak RSS (``wait4``); ``--markdown`` prints only the rows ``bench/run_all.sh``
+   puts in its table, ``--write`` also puts the section into BENCHMARKS.md. The details go to stderr as JSON.
 
-Not part of the test suite (it takes minutes at N = 1,000,000). Needs ``ogr2ogr`` (Debian: ``apt-get install
-gdal-bin``).
+Not part of the test suite (minutes at N = 1,000,000). Needs ``ogr2ogr`` (Debian: ``apt-get install gdal-bin``).
+Exit status 0 when every load succeeded and the reload was recognised as identical.
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,15 +69,20 @@ def _bench_database(service: str) -> str:
     return bench
 
 
-def _timed(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str], float]:
-    """Wall time, the finished process, and the peak RSS (MB) of the children so far."""
-    started = time.monotonic()
-    done = subprocess.run(args, env=env, capture_output=True, text=True)
-    elapsed = time.monotonic() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(args[:3])} … failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return elapsed, done, peak_mb
+def _timed(args: list[str], env: dict[str, str]) -> tuple[float, str, float]:
+    """Wall time, standard output and the peak RSS (MB) of one command: its own (``wait4``), not its siblings'."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.monotonic() - started
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if code != 0:
+        sys.exit(f"{' '.join(args[:3])} … failed ({code}):\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    return elapsed, stdout, usage.ru_maxrss / 1024
 
 
 def _scalar(url: str, sql: str):
@@ -123,10 +127,47 @@ def _machine(url: str) -> dict[str, str]:
     }
 
 
+def _one_run(n: int, data: Path, service: str, parking: str, ogr_first: bool) -> dict[str, float]:
+    """One alternation on a fresh database: our first load, its identical reload, and ogr2ogr (first or last)."""
+    url = _bench_database(service)
+    env = {**os.environ, "DATABASE_URL": url, "PARKING_LOADER_DATABASE_URL": url, "CI": "1"}
+    ogr_args = [
+        "ogr2ogr", "-f", "PostgreSQL", f"PG:{url}", str(data), "-nln", "ogr_bays", "-overwrite",
+        "-oo", f"GEOM_POSSIBLE_NAMES={WKT_COLUMN}", "-oo", "KEEP_GEOM_COLUMNS=NO", "-a_srs", "EPSG:4326",
+        "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-gt", "65536",
+    ]  # fmt: skip
+    ogr_s = 0.0
+    if ogr_first:
+        ogr_s, _, _ = _timed(ogr_args, env)
+    load = [parking, "load", "camden-bays", str(data), "--source", "bench", "--json"]
+    ours_s, out, ours_mb = _timed(load, env)
+    report = json.loads(out)
+    assert report["read"] == n and report["read"] == report["loaded"] + report["rejected"], report
+    again_s, out, again_mb = _timed(load, env)
+    again = json.loads(out)
+    assert again["identical_to_run"] == report["run_id"] and again["retired"] == 0, again
+    assert again["unchanged"] == report["loaded"] and again["inserted"] == again["updated"] == 0, again
+    if not ogr_first:
+        ogr_s, _, _ = _timed(ogr_args, env)
+    assert _scalar(url, "SELECT count(*) FROM ogr_bays") == n
+    return {
+        "ours_s": ours_s,
+        "ours_mb": ours_mb,
+        "reload_s": again_s,
+        "reload_mb": again_mb,
+        "ogr_s": ogr_s,
+        "timings": report.get("timings", {}),
+        "flagged": report.get("flagged_by_reason", {}),
+        "rejected": report["rejected"],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="bays to generate (default 1,000,000)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="bays to generate (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=3, help="alternations, each on a fresh database (default 3)")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()), help="where the CSV goes")
+    parser.add_argument("--markdown", action="store_true", help="print only the rows of bench/run_all.sh's table")
     parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
     args = parser.parse_args(argv)
     if not shutil.which("ogr2ogr"):
@@ -135,78 +176,66 @@ def main(argv: list[str] | None = None) -> None:
     parking = shutil.which("parking", path=str(bin_dir)) or shutil.which("parking")
     if not parking:
         sys.exit("the `parking` command is not installed (pip install -e .)")
-
-    data = args.data_dir / f"camden_bays_{args.n}.csv"
+    n = args.rows
+    data = args.data_dir / f"camden_bays_{n}.csv"
     if not data.exists():
-        subprocess.run([sys.executable, str(ROOT / "bench" / "gen_camden.py"), str(args.n), str(data)], check=True)
-    size_mb = data.stat().st_size / 1e6
-
-    url = _bench_database(_service_url())
-    env = {**os.environ, "DATABASE_URL": url, "CI": "1"}
-
-    ours_s, done, ours_mb = _timed([parking, "load", "camden-bays", str(data), "--source", "bench", "--json"], env)
-    report = json.loads(done.stdout)
-    assert report["read"] == args.n and report["read"] == report["loaded"] + report["rejected"], report
-    again_s, done, _ = _timed([parking, "load", "camden-bays", str(data), "--source", "bench", "--json"], env)
-    again = json.loads(done.stdout)
-    assert again["unchanged"] == report["loaded"] and again["retired"] == 0, again
-
-    ogr_args = [
-        "ogr2ogr", "-f", "PostgreSQL", f"PG:{url}", str(data), "-nln", "ogr_bays", "-overwrite",
-        "-oo", f"GEOM_POSSIBLE_NAMES={WKT_COLUMN}", "-oo", "KEEP_GEOM_COLUMNS=NO", "-a_srs", "EPSG:4326",
-        "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST", "-gt", "65536",
-    ]  # fmt: skip
-    ogr_s, _, _ = _timed(ogr_args, env)
-    ogr_rows = _scalar(url, "SELECT count(*) FROM ogr_bays")
-    assert ogr_rows == args.n, ogr_rows
-
-    machine = _machine(url)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "gen_camden.py"), str(n), str(data)], check=True)
+    service = _service_url()
+    runs = [_one_run(n, data, service, parking, ogr_first=i % 2 == 1) for i in range(args.runs)]
+    med = {k: statistics.median(r[k] for r in runs) for k in ("ours_s", "ours_mb", "reload_s", "reload_mb", "ogr_s")}
+    ratios = [(n / r["ours_s"]) / (n / r["ogr_s"]) for r in runs]
     results = {
-        "n": args.n,
-        "file_mb": round(size_mb),
-        "ours_s": round(ours_s, 1),
-        "ours_rows_s": round(args.n / ours_s),
-        "ours_timings": report.get("timings", {}),
-        "ours_peak_rss_mb": round(ours_mb),
-        "reload_s": round(again_s, 1),
-        "reload_rows_s": round(args.n / again_s),
-        "reload_timings": again.get("timings", {}),
-        "ogr_s": round(ogr_s, 1),
-        "ogr_rows_s": round(args.n / ogr_s),
-        "rejected": report["rejected"],
-        "flagged": report.get("flagged_by_reason", {}),
-        "machine": machine,
+        "n": n,
+        "runs": args.runs,
+        "file_mb": round(data.stat().st_size / 1e6),
+        "ours_s": med["ours_s"],
+        "ours_rows_s": n / med["ours_s"],
+        "ours_peak_rss_mb": med["ours_mb"],
+        "reload_s": med["reload_s"],
+        "reload_peak_rss_mb": med["reload_mb"],
+        "reload_share": med["reload_s"] / med["ours_s"],
+        "ogr_s": med["ogr_s"],
+        "ogr_rows_s": n / med["ogr_s"],
+        "ratio": statistics.median(ratios),
+        "ours_timings": runs[len(runs) // 2]["timings"],
+        "rejected": runs[0]["rejected"],
+        "flagged": runs[0]["flagged"],
+        "machine": _machine(service),
     }
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2), file=sys.stderr)
+    print(_rows(results) if args.markdown else _table(results))
     if args.write:
         _write(results)
 
 
+def _rows(r: dict) -> str:
+    """The loader's lines of ``bench/run_all.sh``'s table (measure | throughput | p50 | p99 | ratio / note)."""
+    note = f"median of {r['runs']}, {r['n']:,}-row CSV"
+    return "\n".join(
+        [
+            f"| `parking load camden-bays`, first load | {r['ours_rows_s']:,.0f} rows/s | | |"
+            f" {r['ratio']:.2f}x ogr2ogr ({r['ogr_rows_s']:,.0f} rows/s); {note} |",
+            f"| `parking load camden-bays`, identical reload | {r['reload_s']:,.1f} s | | |"
+            f" {100 * r['reload_share']:.1f} % of the first load ({r['ours_s']:,.1f} s) |",
+            f"| loader peak RSS | {r['ours_peak_rss_mb']:,.0f} MB first load, {r['reload_peak_rss_mb']:,.0f} MB reload"
+            " | | | |",
+        ]
+    )
+
+
 def _table(r: dict) -> str:
     rows = [
-        ("loader", "what it does", "wall time", "rows/s"),
-        ("---", "---", "---", "---"),
+        ("measure", "ours", "ogr2ogr", "ratio"),
+        ("---", "---:", "---:", "---:"),
         (
-            "`parking load camden-bays` (first load)",
-            "reads every row, parses each distinct restriction text once, builds, reprojects and validates geometry"
-            " in PostGIS, upserts into `places` (unique, B-tree and two GiST indexes, foreign keys) and records the"
-            " run, in one transaction",
-            f"{r['ours_s']:,.1f} s",
-            f"**{r['ours_rows_s']:,}**",
+            "first load, rows/s",
+            f"{r['ours_rows_s']:,.0f} ({r['ours_s']:,.1f} s)",
+            f"{r['ogr_rows_s']:,.0f} ({r['ogr_s']:,.1f} s)",
+            f"{r['ratio']:.2f}x",
         ),
-        (
-            "`parking load camden-bays` (same file again)",
-            "as above; every row compared and left unchanged, nothing retired",
-            f"{r['reload_s']:,.1f} s",
-            f"{r['reload_rows_s']:,}",
-        ),
-        (
-            "`ogr2ogr` (GDAL CSV driver, PG COPY)",
-            "the EPSG:4326 WKT column as geometry, a GiST index, every other column as text; no parsing, no"
-            " validation, no upsert",
-            f"{r['ogr_s']:,.1f} s",
-            f"**{r['ogr_rows_s']:,}**",
-        ),
+        ("identical reload", f"{r['reload_s']:,.1f} s", "", f"{100 * r['reload_share']:.1f} % of the first load"),
+        ("peak RSS, first load", f"{r['ours_peak_rss_mb']:,.0f} MB", "", ""),
+        ("peak RSS, identical reload", f"{r['reload_peak_rss_mb']:,.0f} MB", "", ""),
     ]
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
@@ -214,35 +243,28 @@ def _table(r: dict) -> str:
 def _section(r: dict) -> str:
     m = r["machine"]
     phases = ", ".join(f"{k} {v:.0f} s" for k, v in r["ours_timings"].items()) or "n/a"
-    reload_phases = ", ".join(f"{k} {v:.0f} s" for k, v in r.get("reload_timings", {}).items()) or "n/a"
     return f"""{BEGIN}
 ## Loaders: Camden bays, ours vs ogr2ogr
 
 The same synthetic London-scale file ({r["n"]:,} bays in Camden's CSV download layout, {r["file_mb"]:,} MB, made
-from the 1,000 real 2020 rows by `bench/gen_camden.py`: unique identifiers, bays moved by up to ~20 km) loaded into
-a fresh migrated database on the same PostgreSQL server.
+from the 1,000 real 2020 rows by `bench/gen_camden.py`) loaded on the same server in the same run, each
+alternation on a fresh migrated database: `parking load camden-bays` (a first load, then the identical file again),
+and `ogr2ogr` (GDAL CSV driver, PG COPY: the EPSG:4326 WKT column as geometry, a GiST index, every other column as
+text). Medians of {r["runs"]} alternation(s).
 
 {_table(r)}
 
-ogr2ogr is {r["ours_s"] / r["ogr_s"]:.1f}x faster on the first load: it copies text into a table with one spatial
-index, while we also read every restriction and build its rules, build, reproject and check every geometry, and
-write into the service's `places` table, whose two GiST indexes (one on geometry, one on geography) and four
-foreign keys make the insert itself the largest phase.
-
-Where our time goes (seconds per phase, from the report's `timings`): first load {phases};
-reload {reload_phases}.
-Peak memory of the loader process: {r["ours_peak_rss_mb"]:,} MB. Rows rejected: {r["rejected"]}; flagged:
+Our first load's phases (seconds, the report's `timings`): {phases}. Rows rejected: {r["rejected"]}; flagged:
 {", ".join(f"{k} {v:,}" for k, v in r["flagged"].items())}.
 
 Machine: {m["cpus"]} CPUs ({m["cpu"]}), {m["ram"]} RAM, {m["os"]}; Python {m["python"]}; PostgreSQL {m["postgres"]}
-with PostGIS {m["postgis"]} ({m["pg_settings"]}); {m["gdal"]}. The machine was shared with other work while this
-ran, so take the numbers as an order of magnitude.
+with PostGIS {m["postgis"]} ({m["pg_settings"]}); {m["gdal"]}. Shared with other work while measuring.
 
-Re-run (outside CI; needs `ogr2ogr`, e.g. `apt-get install gdal-bin`, and DATABASE_URL or the project's
-`postgis/localdb.sh` cluster; it creates and replaces the database `<name>_loaders_bench`):
+Command (outside CI; needs `ogr2ogr`, e.g. `apt-get install gdal-bin`, and DATABASE_URL; it creates and replaces
+the database `<name>_loaders_bench`):
 
 ```sh
-.venv/bin/python bench/bench_loaders.py {r["n"]} --write
+.venv/bin/python bench/bench_loaders.py --rows {r["n"]} --runs {r["runs"]}
 ```
 {END}"""
 

@@ -330,12 +330,13 @@ class _Converter:
         self.uploaded: dict[str, datetime | None] = {}
         self.zone = options.timezone or _camden.CAMDEN.timezone
 
-    def row(self, number: int, record: Any, raw: Callable[[], str]) -> None:
+    def row(self, number: int, record: Any, raw: Callable[[], str]) -> PlaceRecord | None:
+        """The row's place record, or None when it is rejected (the reject is kept in ``out.rejects``)."""
         out = self.out
         out.read += 1
         if not isinstance(record, dict):
             out.rejects.append(Reject(number, "not a JSON object", raw()))
-            return
+            return None
         rec: dict[str, str] = {}
         for k, v in record.items():
             if k in _SKIPPED or k[:1] == ":":
@@ -346,13 +347,13 @@ class _Converter:
         ref = rec.get("unique_identifier")
         if ref is None:
             out.rejects.append(Reject(number, "missing unique_identifier", raw(), "unique_identifier"))
-            return
+            return None
         if ref.endswith(".0") and ref[:-2].isdigit():
             ref = ref[:-2]  # a number written as 46035565.0 by some exporters
         restriction_type = rec.get("restriction_type")
         if restriction_type is None:
             out.rejects.append(Reject(number, "missing restriction_type", raw(), "restriction_type", ref))
-            return
+            return None
         zone = rec.get("controlled_parking_zone")
         key = (
             restriction_type,
@@ -368,7 +369,7 @@ class _Converter:
             field = _parse_field(exc)
             value = record.get(field) if field else None
             out.rejects.append(Reject(number, str(exc), str(value) if value is not None else raw(), field, ref))
-            return
+            return None
         flags: list[str] = []
         tried: list[str] = []
         location = _choose_geometry(rec, record.get("location"), flags, tried)
@@ -376,7 +377,7 @@ class _Converter:
             if len(tried) == 1:  # no geometry at all
                 tried.insert(0, "no geometry")
             out.rejects.append(Reject(number, "no usable location: " + "; ".join(tried), raw(), "geometry", ref))
-            return
+            return None
         text, srid, quality = location
         spaces, length, usable = _size(rec, flags)
         attributes = {k: v for k, v in rec.items() if k not in _NOT_ATTRIBUTES}
@@ -385,23 +386,21 @@ class _Converter:
         uploaded = attributes.get("last_uploaded")
         if uploaded is not None and uploaded not in self.uploaded:
             self.uploaded[uploaded] = _camden.parse_last_uploaded(uploaded, self.zone)
-        out.places.append(
-            PlaceRecord(
-                row_number=number,
-                ref=ref,
-                regulation=regulation,
-                geometry_wkt=text,
-                geometry_srid=srid,
-                geom_quality=quality,
-                restriction_type=restriction_type,
-                road=rec.get("road_name"),
-                zone=zone,
-                spaces=spaces,
-                length_m=length,
-                search_radius_m=search_radius(usable, spaces) if quality == "point" else 0.0,
-                attributes=attributes,
-                flags=flags,
-            )
+        return PlaceRecord(
+            row_number=number,
+            ref=ref,
+            regulation=regulation,
+            geometry_wkt=text,
+            geometry_srid=srid,
+            geom_quality=quality,
+            restriction_type=restriction_type,
+            road=rec.get("road_name"),
+            zone=zone,
+            spaces=spaces,
+            length_m=length,
+            search_radius_m=search_radius(usable, spaces) if quality == "point" else 0.0,
+            attributes=attributes,
+            flags=flags,
         )
 
     def finish(self) -> Converted:
@@ -450,16 +449,26 @@ def _iter_csv(path: str, options: LoadOptions) -> Iterator[tuple[int, Any, Calla
             yield number, rec, (lambda fields=fields: csv_line(fields))
 
 
-def convert(path: str, options: LoadOptions) -> Converted:
-    """Read a Camden Parking Bays file (API JSON, CSV download or GeoJSON) into place records and rejects."""
-    conv = _Converter(options)
-    first = first_char(path)
-    rows = _iter_json(path, options) if first in ("[", "{") else _iter_csv(path, options)
+def _stream(conv: _Converter, rows: Iterator[tuple[int, Any, Callable[[], str]]]) -> Iterator[PlaceRecord]:
     width_error = "wrong number of fields for the CSV header"
     for number, rec, raw in rows:
         if rec is None:
             conv.out.read += 1
             conv.out.rejects.append(Reject(number, width_error, raw()))
             continue
-        conv.row(number, rec, raw)
-    return conv.finish()
+        place = conv.row(number, rec, raw)
+        if place is not None:
+            yield place
+    conv.finish()
+
+
+def convert(path: str, options: LoadOptions) -> Converted:
+    """Read a Camden Parking Bays file (API JSON, CSV download or GeoJSON) into place records and rejects.
+
+    The records stream (``Converted.place_stream``): each is read, converted and handed to staging's COPY one at a
+    time, so memory stays flat in the file's size; a fault of the whole file is raised while they stream."""
+    conv = _Converter(options)
+    first = first_char(path)
+    rows = _iter_json(path, options) if first in ("[", "{") else _iter_csv(path, options)
+    conv.out.place_stream = _stream(conv, rows)
+    return conv.out

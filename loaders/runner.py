@@ -13,6 +13,11 @@
 4. on any failure the transaction is rolled back (the source's data is untouched) and the run is marked ``failed``
    with the error text, in a transaction of its own.
 
+A converter may stream its records (``Converted.place_stream``): then steps 2 and 3 overlap, each row read and
+converted as the COPY asks for it, so memory stays flat in the file's size. An identical reload of a bay or zone
+file (the same fingerprint as the source's last successful load of the table: ``fingerprint.py``) skips steps 2 and
+3: the run is recorded with that load's counts and rejects, and nothing else is written.
+
 Shrink protection (bays and zones, the targets that are ``shrink_limited``): a rejected row whose ref could be read
 keeps that ref's live row at its previous version (counted in ``kept_previous``) instead of retiring it as no
 longer listed; and a swap that would retire more than ``max_shrink_percent`` of the source's live rows of the kind
@@ -42,18 +47,20 @@ from sqlalchemy.pool import PoolProxiedConnection
 from parking_api.settings import Settings
 from parking_api.store.db import make_engine
 from parking_api.store.load import runs
-from parking_api.store.load.sources import upsert_source
-from parking_api.store.load.table import StageContext, Staged, SwapContext, Swapped
+from parking_api.store.load.sources import refresh_coverage, upsert_source
+from parking_api.store.load.table import StageContext, Staged, SwapContext, Swapped, live_rows
 from parking_api.store.records import Converted, Reject
 
 from .base import LoadOptions, StructuralError, UsageError
 from .files import local_copy, progress_enabled
-from .registry import Kind, kind_named
+from .fingerprint import load_fingerprint
+from .registry import KINDS, Kind, kind_named
 from .report import LoadReport, ShrinkCheck, format_report, reason_key
 
 log = logging.getLogger(__name__)
 
 LOADER_STATEMENT_TIMEOUT_MS = 30 * 60 * 1000
+UNREAD_SHOWN = 10  # how many unread sign phrases (and rule sets per bay type, on a dry run) a report lists
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 Hook = Callable[[str], None]
@@ -84,6 +91,7 @@ def run_load(
     timezone: str | None = None,
     holidays: str | None = None,
     inclusive_ends: bool = False,
+    lenient: bool = False,
     dry_run: bool = False,
     progress: bool = False,
     hook: Hook | None = None,
@@ -113,6 +121,7 @@ def run_load(
         timezone=timezone,
         holidays=holidays,
         inclusive_ends=inclusive_ends,
+        lenient=lenient,
         progress=progress,
         green_badge_zones=tuple(green_badge_zones),
     )
@@ -228,6 +237,7 @@ class _Run:
         self._last = self.started
         self.report = LoadReport(run_id=None, status="running", source=source, kind=kind.name, location=location)
         self.rejects: list[Reject] = []  # whole-row rejects (count in `rejected`)
+        self.fingerprint: str | None = None
         self.partial: list[Reject] = []  # regulation-level rejects of rows that did load
 
     def _hook(self, phase: str) -> None:
@@ -249,16 +259,15 @@ class _Run:
             self._hook("converting")
             try:
                 with local_copy(self.location) as path:
+                    if self._identical(path):
+                        return self.report
                     converted = self.kind.convert(path, self.options)
-                self._lap("convert")
+                    self._lap("convert")
+                    self._load(converted)  # a converter's records may stream from the file while staging
             except StructuralError as exc:
                 self._record_failure(str(exc), keep_rejects=False)
-                return self.report
             except UnicodeDecodeError as exc:
                 self._record_failure(f"the file is not UTF-8 text: {exc.reason}", keep_rejects=False)
-                return self.report
-            try:
-                self._load(converted)
             except _Failed as exc:
                 self._record_failure(str(exc), keep_rejects=True)
             return self.report
@@ -274,14 +283,57 @@ class _Run:
         finally:
             self._release()
 
+    def _identical(self, path: str) -> bool:
+        """An identical reload (see ``fingerprint.py``) of a bay or zone file: the source's last successful load of
+        the table had this fingerprint, so a full load would write nothing. Record the run as that load's outcome
+        (same counts and rejects, every row unchanged, nothing retired) and the source as loaded now, without
+        converting or staging; True when done. Suspension files are always loaded in full (whether their rows are
+        accepted depends on the places loaded since), and so are dry runs (they report a full check)."""
+        target = self.kind.target
+        if self.dry_run or not target.shrink_limited:
+            return False
+        cur = self.conn.cursor()
+        cur.execute("SELECT postgis_full_version()")
+        try:
+            self.fingerprint = load_fingerprint(self.kind.name, self.source, path, self.options, cur.fetchone()[0])
+        except OSError:  # e.g. a missing mapping file: the converter says what is wrong
+            self.conn.rollback()
+            return False
+        self._lap("fingerprint")
+        kinds = [k.name for k in KINDS.values() if k.target.table == target.table]
+        previous = runs.identical_run(cur, self.source, kinds, self.fingerprint)
+        if previous is None:
+            self.conn.rollback()
+            return False
+        r = self.report
+        r.read, r.loaded, r.rejected = previous["read"], previous["loaded"], previous["rejected"]
+        r.rejected_by_reason = dict(previous["rejected_by_reason"])
+        r.flagged_by_reason = dict(previous["flagged_by_reason"])
+        r.identical_to_run = previous["id"]
+        source_id = previous["source_id"]
+        live = live_rows(cur, target.table, SwapContext(source_id, self.run_id, self.kind.name, self._lap))
+        r.unchanged = live
+        r.kept_previous = runs.copy_rejects(cur, previous["id"], self.run_id)
+        r.unchanged -= r.kept_previous
+        r.shrink = ShrinkCheck(live, 0, 0.0, self.shrink.max_percent, self.shrink.allowed, False)
+        cur.execute("UPDATE sources SET last_loaded_at = now() WHERE id = %s", (source_id,))
+        r.status = "succeeded"
+        r.elapsed_s = round(time.monotonic() - self.started, 3)
+        self._finish_run(cur, source_id=source_id)
+        self._hook("swapped")
+        self.conn.commit()
+        self._lap("commit")
+        r.elapsed_s = round(time.monotonic() - self.started, 3)
+        return True
+
     def _load(self, converted: Converted) -> None:
         r = self.report
-        r.read = converted.read
         cur = self.conn.cursor()
         # everything from here to the commit is ONE transaction
         target = self.kind.target
         context = StageContext(self.source, progress_enabled(self.options.progress), self._lap)
         staged = target.stage(cur, converted, context)
+        r.read = converted.read  # known once the records have streamed through staging
         self._lap("stage")
         self._hook("staged")
         self._settle_counts(converted, staged)
@@ -308,6 +360,9 @@ class _Run:
         if target.shrink_limited:
             self._check_shrink(swapped)
             self._keep_previous(swapped.kept)
+        if target.covers and not self.dry_run and (swapped.inserted or swapped.updated or swapped.retired):
+            refresh_coverage(cur, source_id)
+            self._lap("coverage")
         r.elapsed_s = round(time.monotonic() - self.started, 3)
         if self.dry_run:
             self.conn.rollback()
@@ -348,6 +403,14 @@ class _Run:
         r.rejected_regulations = len(self.partial)
         r.rejected_by_reason = dict(Counter(reason_key(rj.reason) for rj in whole).most_common())
         r.flagged_by_reason = dict(staged.flags.most_common())
+        r.unread_phrases = dict(sum(converted.unread_phrases.values(), Counter()).most_common(UNREAD_SHOWN))
+        if self.dry_run:
+            for name in dict.fromkeys([*converted.rules_by_type, *converted.unread_phrases]):
+                rule_sets = converted.rules_by_type.get(name, Counter()).most_common(UNREAD_SHOWN)
+                r.rules_by_type[name] = {
+                    "rule_sets": [{"rows": n, "rules": words} for words, n in rule_sets],
+                    "unread_phrases": dict(converted.unread_phrases.get(name, Counter()).most_common(UNREAD_SHOWN)),
+                }
         if r.read != r.loaded + r.rejected:
             raise RuntimeError(
                 f"internal error: rows read ({r.read}) != loaded ({r.loaded}) + rejected ({r.rejected});"
@@ -399,6 +462,7 @@ class _Run:
             flagged_by_reason=r.flagged_by_reason,
             error=r.error,
             source_id=source_id,
+            fingerprint=self.fingerprint if r.status == "succeeded" else None,
         )
 
     def _record_failure(self, error: str, *, keep_rejects: bool) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -75,7 +75,10 @@ class UserClass(StrEnum):
 
 
 class Vehicle(StrEnum):
+    """What the driver drives. ``CAR_CLUB`` is a car-club car (it may use car-club bays)."""
+
     CAR = "car"
+    CAR_CLUB = "car_club"
     MOTORCYCLE = "motorcycle"
     GOODS = "goods"
     BUS = "bus"
@@ -105,6 +108,19 @@ class HolidayMode(StrEnum):
 # over midnight into the next day (``22:00-06:00`` is (1320, 360)).
 Window = tuple[int, int]
 ALL_DAY: Window = (0, 1440)
+
+
+def _memo_hash(obj: Any) -> int:
+    """The hash of a frozen dataclass, computed once: regulations are the keys of the engine's caches, looked up many
+    times per answer, and hashing their nested rules and spans every time was a measurable part of its cost."""
+    try:
+        return obj.__dict__["_hash"]
+    except KeyError:
+        value = hash(tuple(getattr(obj, f.name) for f in fields(obj)))
+        object.__setattr__(obj, "_hash", value)
+        return value
+
+
 ALL_DAYS: frozenset[int] = frozenset(range(7))  # 0 = Monday … 6 = Sunday, as date.weekday()
 
 
@@ -118,6 +134,8 @@ class TimeSpan:
     ``designated``: other named periods (CurbLR ``designatedPeriods``) as ``(name, "only" | "except")`` — a name the
     authority's calendar does not know makes an ``only`` span never in effect and is reported in the trace.
     """
+
+    __hash__ = _memo_hash
 
     days: frozenset[int] = ALL_DAYS
     windows: tuple[Window, ...] = (ALL_DAY,)
@@ -153,6 +171,8 @@ class Tariff:
 class Rule:
     """One permission or prohibition. See the module docstring for how rules combine."""
 
+    __hash__ = _memo_hash
+
     activity: Activity
     user_classes: frozenset[UserClass] = frozenset({UserClass.EVERYONE})
     permits: frozenset[str] = frozenset()
@@ -169,9 +189,14 @@ class Rule:
 class Regulation:
     """The ordered rules of one place, and the publisher's wording they came from (kept for display)."""
 
+    __hash__ = _memo_hash
+
     rules: tuple[Rule, ...]
     category: str = ""  # our canonical class, e.g. "resident_permit", "paid", "disabled_blue_badge", "zone_default"
     description: str = ""  # the publisher's wording, e.g. "paid-for / permit holders, mon-fri 08:30-18:30, 2 hours"
+    # Sign words about hours or a stay limit that could not be read (a row loaded with ``--lenient``): answers
+    # about it cannot confirm a stay and say so.
+    unread: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """A stable content hash: identical regulations (thousands of bays share a few) are stored once."""
@@ -293,11 +318,14 @@ def rule_from_json(data: dict[str, Any]) -> Rule:
 
 
 def regulation_to_json(regulation: Regulation) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "category": regulation.category,
         "description": regulation.description,
         "rules": [rule_to_json(r) for r in regulation.rules],
     }
+    if regulation.unread:  # only then, so that every other regulation keeps its fingerprint
+        out["unread"] = list(regulation.unread)
+    return out
 
 
 def regulation_from_json(data: dict[str, Any]) -> Regulation:
@@ -305,6 +333,7 @@ def regulation_from_json(data: dict[str, Any]) -> Regulation:
         rules=tuple(rule_from_json(r) for r in data["rules"]),
         category=data.get("category", ""),
         description=data.get("description", ""),
+        unread=tuple(data.get("unread", ())),
     )
 
 

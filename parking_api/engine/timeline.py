@@ -48,7 +48,7 @@ def run(place: Place, driver: Driver, lo: int, hi: int, authority: Authority) ->
     rules = place.regulation.rules
     first = local_date(lo, tz) - timedelta(days=1)  # an overnight window from the day before may cover ``lo``
     last = local_date(hi, tz)
-    applicable = tuple(applies(r, driver) for r in rules)
+    applicable = _applicable(rules, driver)
     suspensions = tuple((instant_us(s.start, tz), instant_us(s.end, tz)) for s in place.suspensions)
     per_rule, starts, stretches = _stretches(rules, applicable, suspensions, first, last, tz, calendar)
 
@@ -61,6 +61,12 @@ def run(place: Place, driver: Driver, lo: int, hi: int, authority: Authority) ->
     in_effect_at_lo = tuple(i for i, intervals in enumerate(per_rule) if covers(intervals, lo))
     suspension_at_lo = next((n for n, (a, b) in enumerate(suspensions) if a <= lo < b), -1)
     return Run(lo, hi, clipped, in_effect_at_lo, list(applicable), suspension_at_lo)
+
+
+@lru_cache(maxsize=4_096)
+def _applicable(rules: tuple[Rule, ...], driver: Driver) -> tuple[bool, ...]:
+    """Which of a regulation's rules concern the driver (the same for every instant asked)."""
+    return tuple(applies(r, driver) for r in rules)
 
 
 @lru_cache(maxsize=8_192)
@@ -213,3 +219,4 @@ def timeline(place: Place, driver: Driver, start: datetime, end: datetime, autho
 
 def clear_caches() -> None:
     _stretches.cache_clear()
+    _applicable.cache_clear()

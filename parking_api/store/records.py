@@ -11,6 +11,7 @@ Geometry travels as text (WKT, or GeoJSON) with its SRID so that the database bu
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -99,9 +100,15 @@ class Converted:
 
     read: int = 0
     places: list[PlaceRecord] = field(default_factory=list)
+    place_stream: Iterator[PlaceRecord] | None = None
+    """Instead of ``places``: the records read lazily as staging consumes them (once), so that a million rows are
+    never held at once; ``read``, ``rejects``, ``flags`` and ``meta`` are complete only when it is exhausted."""
     zones: list[ZoneRecord] = field(default_factory=list)
     suspensions: list[SuspensionRecord] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     rejected_regulations: list[Reject] = field(default_factory=list)
     flags: Counter[str] = field(default_factory=Counter)
     meta: SourceMeta = field(default_factory=SourceMeta)
+    # per bay type: the sign words a converter could not read, and its loaded rows' rules in words (with counts)
+    unread_phrases: dict[str, Counter[str]] = field(default_factory=dict)
+    rules_by_type: dict[str, Counter[str]] = field(default_factory=dict)

@@ -38,11 +38,19 @@ class _LineReader(io.TextIOBase):
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self._buf = ""
+        self.error: BaseException | None = None  # raised by the lines (psycopg2 would report it as a cancel)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> str:  # type: ignore[override]
+        try:
+            return self._read(size)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def _read(self, size: int | None) -> str:
         if size is None or size < 0:
             rest = self._buf + "".join(self._lines)
             self._buf = ""
@@ -68,7 +76,8 @@ def copy_rows(
     rows: Iterable[tuple[Any, ...]],
     on_row: Callable[[int], object] | None = None,
 ) -> None:
-    """COPY ``rows`` into ``table``; ``on_row(1)`` is called per row sent (a progress bar's ``update``)."""
+    """COPY ``rows`` into ``table``; ``on_row(1)`` is called per row sent (a progress bar's ``update``). An error
+    raised while producing the rows (a streamed file found unreadable) is raised as itself, the COPY cancelled."""
 
     def lines() -> Iterator[str]:
         for row in rows:
@@ -77,4 +86,10 @@ def copy_rows(
             yield "\t".join(copy_text(v) for v in row) + "\n"
 
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    cur.copy_expert(sql, _LineReader(lines()), size=1 << 20)
+    reader = _LineReader(lines())
+    try:
+        cur.copy_expert(sql, reader, size=1 << 20)
+    except Exception:
+        if reader.error is not None:
+            raise reader.error from None
+        raise

@@ -125,4 +125,4 @@ def swap(cur: Cursor, run: SwapContext) -> Swapped:
     return Swapped(inserted, updated, unchanged, retired, live_before=live_before, kept=kept)
 
 
-ZONES = TableLoad("zones", stage, swap, what="zones", shrink_limited=True)
+ZONES = TableLoad("zones", stage, swap, what="zones", shrink_limited=True, covers=True)
