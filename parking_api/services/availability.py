@@ -35,7 +35,10 @@ def bay_availability(context: Context, *, source: str, ref: str) -> BayAvailabil
     row = store.bay_occupancy(context.session, source, ref)
     if row is None:
         raise UnknownBay(f"No live bay {ref!r} in source {source!r}.")
-    found = availability(row["occupancy"], row["spaces"], now=context.now, stale_after=context.settings.stale_after)
+    stale_after = context.settings.stale_after
+    found = availability(
+        row["occupancy"], row["spaces"], now=context.now, stale_after=stale_after, history=row.get("forecast")
+    )
     return BayAvailability(
         row["source"],
         row["ref"],

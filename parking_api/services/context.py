@@ -170,7 +170,9 @@ class Found:
     def availability(self, row: dict[str, Any]) -> Availability:
         """A place row's availability now (``unknown`` unless fresh reports say otherwise)."""
         stale_after = self.settings.stale_after
-        return availability(row.get("occupancy"), row.get("spaces"), now=self.now, stale_after=stale_after)
+        return availability(
+            row.get("occupancy"), row.get("spaces"), now=self.now, stale_after=stale_after, history=row.get("forecast")
+        )
 
     def source(self, name: str | None) -> dict[str, Any] | None:
         return self.sources.get(name or "")

@@ -384,14 +384,20 @@ def source_timezone(session: Session, source: str) -> str:
 
 
 def bay_occupancy(session: Session, source: str, ref: str) -> dict[str, Any] | None:
-    """A live bay with its spaces, time zone and occupancy row (``occupancy`` null when never observed)."""
+    """A live bay with its spaces, time zone, occupancy row (``occupancy`` null when never observed) and its
+    availability forecast for this hour of the week (``forecast``, null without one)."""
     row = (
         session.execute(
             text(
                 """SELECT s.name AS source, p.ref, p.spaces, s.timezone,
                           CASE WHEN o.place_id IS NULL THEN NULL ELSE json_build_object(
                               'occupied', o.occupied, 'observed_at', o.observed_at,
-                              'last_event_type', o.last_event_type, 'simulated', o.simulated) END AS occupancy
+                              'last_event_type', o.last_event_type, 'simulated', o.simulated) END AS occupancy,
+                          (SELECT json_build_object('share_free', f.share_free, 'weeks', f.weeks)
+                             FROM bay_forecasts f, LATERAL (SELECT now() AT TIME ZONE s.timezone AS t) w
+                            WHERE f.place_id = p.id
+                              AND f.hour_of_week = (extract(isodow FROM w.t)::int - 1) * 24
+                                                   + extract(hour FROM w.t)::int) AS forecast
                      FROM places p
                      JOIN sources s ON s.id = p.source_id
                      LEFT JOIN occupancy o ON o.place_id = p.id
