@@ -12,6 +12,9 @@
 - ``api_keys``: the keys of councils, sensors and apps (hashed), with their roles, sources and rate limits.
 - ``events`` (partitioned by month), ``event_ids``, ``parking_sessions`` and ``occupancy``: live availability —
   the raw events, their idempotency record, the stays paired from them and each bay's current occupancy.
+- ``session_verdicts``, ``bay_forecasts``, ``usage_online``, ``usage_hours`` and ``usage_settled``: usage — the
+  engine's verdict on each ended stay, each bay's share of free time per hour of the week (the drivers' forecast
+  where no sensor speaks), and each bay's online time per day and usage per hour up to the settled instant.
 """
 
 from __future__ import annotations
@@ -24,18 +27,21 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZMULTIRANGE, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,6 +72,8 @@ class Source(Base):
     holidays: Mapped[str | None] = mapped_column(String(32))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_loaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the convex hull of the source's live bays and zones, kept by each load that changes them
+    coverage: Mapped[Any] = mapped_column(Geometry(srid=4326, spatial_index=False), nullable=True)
 
 
 class LoadRun(Base):
@@ -89,6 +97,8 @@ class LoadRun(Base):
     rejected_by_reason: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     flagged_by_reason: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     error: Mapped[str | None] = mapped_column(Text)
+    # a digest of the file, options and rule settings of a successful load: an identical reload is not staged again
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class LoadReject(Base):
@@ -289,3 +299,76 @@ class OccupancyRow(Base):
     report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     simulated: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SessionVerdictRow(Base):
+    """The engine's verdict on an ended session (``ok``, ``overstay`` or ``unverifiable``), for the start and end it
+    judged: a session whose times changed since is judged again."""
+
+    __tablename__ = "session_verdicts"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('ok', 'overstay', 'unverifiable')", name="session_verdicts_verdict"),
+    )
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("parking_sessions.id", ondelete="CASCADE"), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verdict: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    allowed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rule: Mapped[str | None] = mapped_column(Text)
+    judged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BayForecastRow(Base):
+    """A bay's share of online time with a space free, per local hour of the week (0 = Monday 00:00), over the 8
+    weeks before ``computed_at``; ``share_free`` is NULL under 4 weeks of data."""
+
+    __tablename__ = "bay_forecasts"
+    __table_args__ = (CheckConstraint("hour_of_week BETWEEN 0 AND 167", name="bay_forecasts_hour_of_week"),)
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    hour_of_week: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    share_free: Mapped[float | None] = mapped_column(Float)
+    weeks: Mapped[int] = mapped_column(SmallInteger)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UsageOnlineRow(Base):
+    """A bay's online time (a multirange) on one UTC day before ``usage_settled.until``, counting the simulator's
+    events or not (``with_simulated``)."""
+
+    __tablename__ = "usage_online"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[Any] = mapped_column(Date, primary_key=True)
+    with_simulated: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    online: Mapped[Any] = mapped_column(TSTZMULTIRANGE)
+
+
+class UsageHourRow(Base):
+    """A bay's usage in one settled UTC hour (with the simulator's data or not): online and occupied
+    space-seconds, the sessions started in it, their overstays and unverifiable ones, and the ended ones' dwell
+    seconds (all of them: medians stay exact)."""
+
+    __tablename__ = "usage_hours"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True)
+    with_simulated: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    online_s: Mapped[Any] = mapped_column(Numeric)
+    occupied_s: Mapped[Any] = mapped_column(Numeric)
+    sessions: Mapped[int] = mapped_column(Integer)
+    overstays: Mapped[int] = mapped_column(Integer)
+    unverifiable: Mapped[int] = mapped_column(Integer)
+    dwell_s: Mapped[Any] = mapped_column(ARRAY(Numeric))
+
+
+class UsageSettledRow(Base):
+    """One row: the instant before which ``usage_online`` holds every bay's online time."""
+
+    __tablename__ = "usage_settled"
+    __table_args__ = (CheckConstraint("id = 1", name="usage_settled_one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

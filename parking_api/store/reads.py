@@ -7,12 +7,15 @@ answer drivers; the statements say so literally so that the partial GiST indexes
 
 The hot path, :func:`nearby`, answers ``/v1/can-i-park`` in one round trip: the candidate places within reach of the
 point, the nearest places for alternatives (KNN ``<->`` on geography), their suspensions in the evaluation window,
-the regulations the caller has not cached yet, the zone polygons containing the point, and the source metadata.
+the regulations the caller has not cached yet, the zone polygons containing the point, and the source metadata. It
+is a server-side prepared statement (planned once per connection) and leaves each place's geometry a GeoJSON
+string, which the service decodes only for the few places an answer shows.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +37,26 @@ _G = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 _GG = f"{_G}::geography"
 
 
-def _place_json(distance: str, extra: str = "") -> str:
-    """The columns every place carries to the service; ``distance`` is the SQL of its distance in metres."""
+# The local hour of the week (0 = Monday 00:00) of the instant asked about, for the availability forecast: a naive
+# ``forecast_local`` is already the authority's wall time; an aware ``forecast_at`` is read in the source's zone.
+_HOUR_OF_WEEK = """(
+    SELECT (extract(isodow FROM w.t)::int - 1) * 24 + extract(hour FROM w.t)::int
+      FROM (SELECT coalesce(CAST(:forecast_local AS timestamp),
+                            CAST(:forecast_at AS timestamptz) AT TIME ZONE s.timezone) AS t) w)"""
+
+
+def forecast_params(at: datetime | None) -> dict[str, datetime | None]:
+    """The bind parameters of the forecast's instant (``None``: no forecast)."""
+    if at is None:
+        return {"forecast_at": None, "forecast_local": None}
+    return {"forecast_at": at if at.tzinfo else None, "forecast_local": None if at.tzinfo else at}
+
+
+def _place_json(distance: str, extra: str = "", geometry: str = "json") -> str:
+    """The columns every place carries to the service; ``distance`` is the SQL of its distance in metres;
+    ``geometry`` ``"text"`` leaves the GeoJSON geometry a string, for a read whose caller shows few of its places
+    (decoding the coordinates of every place would be most of the read's cost)."""
+    cast = "::json" if geometry == "json" else ""
     return f"""
     json_build_object({extra}
         'id', p.id,
@@ -51,7 +72,7 @@ def _place_json(distance: str, extra: str = "") -> str:
         'geom_quality', p.geom_quality,
         'search_radius_m', p.search_radius_m,
         'distance_m', {distance},
-        'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), 7)::json,
+        'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), 7){cast},
         'pay_by_phone_code', p.attributes->>'cashless_identifier',
         'suspensions', (
             SELECT coalesce(json_agg(json_build_object('start', su.starts_at, 'end', su.ends_at, 'reason', su.reason)
@@ -64,6 +85,11 @@ def _place_json(distance: str, extra: str = "") -> str:
                                      'last_event_type', o.last_event_type, 'simulated', o.simulated)
               FROM occupancy o
              WHERE o.place_id = p.id
+        ),
+        'forecast', (
+            SELECT json_build_object('share_free', f.share_free, 'weeks', f.weeks)
+              FROM bay_forecasts f
+             WHERE f.place_id = p.id AND f.hour_of_week = {_HOUR_OF_WEEK}
         )
     )"""
 
@@ -87,6 +113,8 @@ _REGULATIONS_JSON = """
                'id', r.id, 'fingerprint', r.fingerprint,
                'definition', CASE WHEN r.id = ANY(:known) THEN NULL ELSE r.definition END)), '[]'::json)
       FROM regulations r"""
+
+_NEARBY_PLACE = _place_json("h.distance_m", "'candidate', h.is_candidate,", geometry="text")
 
 NEARBY_SQL = text(
     f"""
@@ -118,7 +146,7 @@ hits AS MATERIALIZED (
      GROUP BY id
 ),
 placed AS MATERIALIZED (
-    SELECT p.regulation_id, h.distance_m, p.id, {_place_json("h.distance_m", "'candidate', h.is_candidate,")} AS doc
+    SELECT p.regulation_id, h.distance_m, p.id, {_NEARBY_PLACE} AS doc
       FROM hits h
       JOIN places p ON p.id = h.id
       JOIN sources s ON s.id = p.source_id
@@ -140,9 +168,29 @@ SELECT
 ).bindparams(bindparam("known", type_=ARRAY(Integer)))
 
 
+# :data:`NEARBY_SQL` as a server-side prepared statement: planned once per connection rather than per request (the
+# plan costs as much as the KNN scan itself). Parameters by position, with their types.
+_NEARBY_PARAMS = (
+    ("lon", "float8"), ("lat", "float8"), ("accuracy", "float8"), ("point_cap", "float8"),
+    ("near_radius", "float8"), ("near_limit", "int"), ("window_start", "timestamptz"),
+    ("window_end", "timestamptz"), ("known", "int[]"), ("forecast_at", "timestamptz"),
+    ("forecast_local", "timestamp"),
+)  # fmt: skip
+_NEARBY_NAME = "parking_nearby_v1"
+_NEARBY_NAMES = [name for name, _type in _NEARBY_PARAMS]
+_NEARBY_PREPARE = (
+    f"PREPARE {_NEARBY_NAME} ({', '.join(t for _n, t in _NEARBY_PARAMS)}) AS "
+    + re.sub(r"(?<![:\w]):(\w+)", lambda m: f"${_NEARBY_NAMES.index(m.group(1)) + 1}", NEARBY_SQL.text)
+    + ";\n"
+).replace("%", "%%")
+_NEARBY_PREPARED = "SELECT 1 FROM pg_prepared_statements WHERE name = %(name)s"
+_NEARBY_EXECUTE = f"EXECUTE {_NEARBY_NAME} ({', '.join(f'%({n})s' for n, _t in _NEARBY_PARAMS)})"
+
+
 @dataclass
 class Nearby:
-    """What :func:`nearby` found: places nearest first (``candidate`` set on those within reach of the point)."""
+    """What :func:`nearby` found: places nearest first (``candidate`` set on those within reach of the point; each
+    ``geometry`` a GeoJSON string, see :func:`geometry_of`)."""
 
     places: list[dict[str, Any]]
     zones: list[dict[str, Any]]
@@ -152,6 +200,14 @@ class Nearby:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def geometry_of(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A place row's GeoJSON geometry, decoded once (:func:`nearby` leaves it a string until a place is shown)."""
+    value = row.get("geometry")
+    if isinstance(value, str):
+        value = row["geometry"] = json.loads(value)
+    return value
 
 
 def nearby(
@@ -165,50 +221,44 @@ def nearby(
     near_radius: float = 300.0,
     near_limit: int = 50,
     known_regulations: Iterable[int] = (),
+    forecast_at: datetime | None = None,
 ) -> Nearby:
     """Candidates within reach of the point, the nearest ``near_limit`` places within ``near_radius`` metres, the
     zones containing the point, the regulations not in ``known_regulations`` and every source — one statement."""
-    row = (
-        session.execute(
-            NEARBY_SQL,
-            {
-                "lon": lon,
-                "lat": lat,
-                "accuracy": accuracy,
-                "point_cap": POINT_REACH_CAP_M,
-                "near_radius": near_radius,
-                "near_limit": near_limit,
-                "window_start": window_start,
-                "window_end": window_end,
-                "known": sorted(known_regulations),
-            },
-        )
-        .mappings()
-        .one()
-    )
+    params = {
+        "lon": lon,
+        "lat": lat,
+        "accuracy": accuracy,
+        "point_cap": POINT_REACH_CAP_M,
+        "near_radius": near_radius,
+        "near_limit": near_limit,
+        "window_start": window_start,
+        "window_end": window_end,
+        "known": sorted(known_regulations),
+        **forecast_params(forecast_at),
+    }
+    conn = session.connection()
+    # The connection's info lives as long as its database session, and so does a prepared statement (a rollback
+    # keeps it): prepared on first use, in the same round trip as its first execution. When that round trip fails
+    # (a timeout, say) the PREPARE may or may not have happened: the server says, at the next use.
+    # (The dict is held here: after a failed execution, asking the connection for it again would raise
+    # PendingRollbackError instead of letting the original error through.)
+    info = conn.info
+    prepared = info.get(_NEARBY_NAME, False)
+    if prepared is None:
+        prepared = conn.exec_driver_sql(_NEARBY_PREPARED, {"name": _NEARBY_NAME}).first() is not None
+    try:
+        row = conn.exec_driver_sql(("" if prepared else _NEARBY_PREPARE) + _NEARBY_EXECUTE, params).mappings().one()
+    except Exception:
+        info[_NEARBY_NAME] = True if prepared else None
+        raise
+    info[_NEARBY_NAME] = True
     return Nearby(
         places=_json(row["places"]),
         zones=_json(row["zones"]),
         regulations=_json(row["regulations"]),
         sources=_json(row["sources"]),
     )
-
-
-NEAREST_ONLY_SQL = text(
-    f"""
-SELECT p.id, p.ref, p.geom::geography <-> {_GG} AS distance_m
-  FROM places p
- WHERE p.retired_at IS NULL AND ST_DWithin(p.geom::geography, {_GG}, :radius)
- ORDER BY p.geom::geography <-> {_GG}
- LIMIT 1
-"""
-)
-
-
-def nearest_only(session: Session, *, lon: float, lat: float, radius: float = 300.0) -> dict[str, Any] | None:
-    """The bare indexed nearest-bay query (the benchmark's baseline)."""
-    row = session.execute(NEAREST_ONLY_SQL, {"lon": lon, "lat": lat, "radius": radius}).mappings().first()
-    return dict(row) if row else None
 
 
 _AVAILABLE_NOW = """
@@ -277,6 +327,7 @@ def bays_within(
     fresh_after: datetime | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     categories: Sequence[str] | None = None,
+    forecast_at: datetime | None = None,
 ) -> BaysPage:
     """Live places within ``radius`` metres (or, with ``bbox``, intersecting the box), nearest the point first (ties
     by id, stable across pages), one statement; with ``available``, only those whose occupancy was reported after
@@ -298,6 +349,7 @@ def bays_within(
                 "window_start": window_start,
                 "window_end": window_end,
                 "known": sorted(known_regulations),
+                **forecast_params(forecast_at),
             },
         )
         .mappings()
@@ -334,13 +386,18 @@ SELECT {_place_json("0")}::jsonb || jsonb_build_object(
 
 
 def bay(
-    session: Session, *, source: str, ref: str, window_start: datetime, window_end: datetime
+    session: Session,
+    *,
+    source: str,
+    ref: str,
+    window_start: datetime,
+    window_end: datetime,
+    forecast_at: datetime | None = None,
 ) -> dict[str, Any] | None:
     """One live place by its source name and publisher reference, with its regulation, source, the zone polygon
     it lies in and the suspensions that overlap the window; ``None`` when unknown or retired."""
-    row = session.execute(
-        BAY_SQL, {"source": source, "ref": ref, "window_start": window_start, "window_end": window_end}
-    ).first()
+    params = {"source": source, "ref": ref, "window_start": window_start, "window_end": window_end}
+    row = session.execute(BAY_SQL, {**params, **forecast_params(forecast_at)}).first()
     return _json(row[0]) if row else None
 
 
@@ -378,6 +435,27 @@ SELECT coalesce(json_agg({_SOURCE_JSON}::jsonb || jsonb_build_object(
 def sources(session: Session) -> list[dict[str, Any]]:
     """Every source with its metadata and its counts of live bays and zones."""
     return _json(session.execute(SOURCES_SQL).scalar_one())
+
+
+COVERAGE_SQL = text(
+    """
+SELECT coalesce(json_agg(json_build_object(
+           'name', s.name,
+           'last_loaded_at', s.last_loaded_at,
+           'bbox', json_build_array(ST_XMin(s.coverage), ST_YMin(s.coverage), ST_XMax(s.coverage),
+                                    ST_YMax(s.coverage)),
+           'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(s.coverage), 7)::json
+       ) ORDER BY s.name), '[]'::json)
+  FROM sources s
+ WHERE s.coverage IS NOT NULL
+"""
+)
+
+
+def coverage(session: Session) -> list[dict[str, Any]]:
+    """Per source with live places or zones: the convex hull of them all (the area its data speaks for, kept by
+    each load), its bounding box and the source's ``last_loaded_at`` (which a cache of these keys on)."""
+    return _json(session.execute(COVERAGE_SQL).scalar_one())
 
 
 REGULATIONS_SQL = text("SELECT id, fingerprint, definition FROM regulations WHERE id = ANY(:ids)").bindparams(

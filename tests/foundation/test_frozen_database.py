@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "postgis" / "localdb.sh"
 PARKING = Path(sys.executable).with_name("parking")
 TIMEOUT_MS = 2000
+# a plain read, and the driver's answer (a prepared statement, whose failure must stay a database error: a 503)
+PATHS = ("/v1/sources", "/v1/can-i-park?lat=51.54&lon=-0.16")
 
 
 def _localdb(env: dict[str, str], *args: str) -> str:
@@ -95,7 +97,8 @@ def frozen_setup(throwaway_cluster: dict[str, str], tmp_path: Path):
 def test_a_frozen_database_gives_prompt_503s_and_service_resumes(frozen_setup):
     env, port, log_path = frozen_setup
     with ThreadPoolExecutor(8) as pool:
-        warm = list(pool.map(lambda _: _get(port, "/v1/sources"), range(16)))  # pooled connections in each worker
+        # pooled connections in each worker, with the driver answer's prepared statement on them
+        warm = list(pool.map(lambda i: _get(port, PATHS[i % 2]), range(16)))
     assert {status for status, *_ in warm} == {200}
 
     pids = _cluster_pids(env)
@@ -104,7 +107,7 @@ def test_a_frozen_database_gives_prompt_503s_and_service_resumes(frozen_setup):
     frozen_at = time.monotonic()
     try:
         with ThreadPoolExecutor(12) as pool:
-            during = pool.map(lambda _: _get(port, "/v1/sources"), range(24))
+            during = pool.map(lambda i: _get(port, PATHS[i % 2]), range(24))
             probes = [_get(port, "/healthz") for _ in range(5)]
             answers = list(during)
         for status, headers, body, seconds in answers:
