@@ -11,16 +11,16 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from .served import serve, upgrade
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "postgis" / "localdb.sh"
-PARKING = Path(sys.executable).with_name("parking")
 TIMEOUT_MS = 2000
 # a plain read, and the driver's answer (a prepared statement, whose failure must stay a database error: a 503)
 PATHS = ("/v1/sources", "/v1/can-i-park?lat=51.54&lon=-0.16")
@@ -54,44 +54,18 @@ def _get(port: int, path: str) -> tuple[int, dict[str, str], bytes, float]:
         connection.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def frozen_setup(throwaway_cluster: dict[str, str], tmp_path: Path):
     """A migrated database on a private cluster, served by ``parking serve`` with a 2 s database bound."""
     env = throwaway_cluster
     _localdb(env, "start", "frozen")
     url = _localdb(env, "url", "frozen")
-    service_env = {**os.environ, "DATABASE_URL": url, "PARKING_DB_TIMEOUT_MS": str(TIMEOUT_MS),
-                   "PARKING_RATE_LIMIT": "off"}
-    subprocess.run([str(PARKING), "db", "upgrade"], env=service_env, check=True, capture_output=True, timeout=180)
-    port = _free_port()
+    settings = {"PARKING_DB_TIMEOUT_MS": str(TIMEOUT_MS), "PARKING_RATE_LIMIT": "off"}
+    upgrade(url, **settings)
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [str(PARKING), "serve", "--port", str(port), "--no-control-socket"],
-            env=service_env,
-            stdout=log,
-            stderr=log,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"parking serve did not come up: {log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
+    port, server = serve(url, log_path, **settings)
+    with server:
         yield env, port, log_path
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_a_frozen_database_gives_prompt_503s_and_service_resumes(frozen_setup):

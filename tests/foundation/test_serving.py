@@ -12,8 +12,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,55 +20,18 @@ import pytest
 
 from parking_api.serving import HEAD_TIMEOUT
 
-PARKING = Path(sys.executable).with_name("parking")
+from .served import PARKING, free_port, running, serve, upgrade
+
 POSITION = "51.5234"  # a latitude no log line may carry
 PLATE = "LX19QWE"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _upgrade(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([str(PARKING), "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-
-
-@contextlib.contextmanager
-def _running(argv: list[str], log_path: Path, port: int, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run ``argv`` (logging to ``log_path``) until the end of the block, once ``/healthz`` answers on ``port``."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail(f"{argv[0]} did not come up: {log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _serve(url: str, log_path: Path, *options: str, **environment: str):
-    port = _free_port()
-    argv = [str(PARKING), "serve", "--port", str(port), "--no-control-socket", *options]
-    return port, _running(argv, log_path, port, {**os.environ, "DATABASE_URL": url, **environment})
 
 
 @pytest.fixture(scope="module")
 def served(committed_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """``parking serve`` with its defaults on a free port: the port and the file holding everything it logged."""
-    _upgrade(committed_db_url)
+    upgrade(committed_db_url)
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    port, running = _serve(committed_db_url, log_path)
+    port, running = serve(committed_db_url, log_path)
     with running:
         yield port, log_path
 
@@ -225,13 +186,13 @@ def proxied(committed_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     serve`` trusting it, with a small limit (1/s, bursts of 3). The proxy's port and its access log."""
     if NGINX is None:
         pytest.fail("nginx is not installed: `make test` installs it (make test-tools)")
-    _upgrade(committed_db_url)
+    upgrade(committed_db_url)
     work = tmp_path_factory.mktemp("proxy")
     os.chmod(work, 0o755)
     # one worker: each counts on its own, and this test counts exactly
-    api_port, api = _serve(committed_db_url, work / "api.log", "--workers", "1", PARKING_TRUSTED_PROXIES="127.0.0.1",
+    api_port, api = serve(committed_db_url, work / "api.log", "--workers", "1", PARKING_TRUSTED_PROXIES="127.0.0.1",
                            PARKING_RATE_LIMIT="1,3")
-    port = _free_port()
+    port = free_port()
     config = CONFIG.read_text()
     for old, new in (
         ("server api:8000;", f"server 127.0.0.1:{api_port};"),
@@ -245,7 +206,7 @@ def proxied(committed_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         config = "user root;\n" + config
     (work / "nginx.conf").write_text(config)
     argv = [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-e", str(work / "error.log"), "-g", "daemon off;"]
-    with api, _running(argv, work / "access.log", port):
+    with api, running(argv, work / "access.log", port):
         yield port, work / "access.log"
 
 
@@ -286,11 +247,11 @@ def test_behind_the_proxy_slow_clients_cost_nothing_and_answers_are_gzipped(prox
 
 def test_two_instances_have_their_own_control_sockets(committed_db_url, tmp_path):
     """Each ``parking serve`` opens its control socket at a path of its own: two on one machine both keep theirs."""
-    _upgrade(committed_db_url)
+    upgrade(committed_db_url)
     env = {**os.environ, "DATABASE_URL": committed_db_url}
-    first_port, second_port = _free_port(), _free_port()
-    first = _running([str(PARKING), "serve", "--port", str(first_port)], tmp_path / "first.log", first_port, env)
-    second = _running([str(PARKING), "serve", "--port", str(second_port)], tmp_path / "second.log", second_port, env)
+    first_port, second_port = free_port(), free_port()
+    first = running([str(PARKING), "serve", "--port", str(first_port)], tmp_path / "first.log", first_port, env)
+    second = running([str(PARKING), "serve", "--port", str(second_port)], tmp_path / "second.log", second_port, env)
     with first, second:
         deadline = time.monotonic() + 10
         paths: list[str] = []
