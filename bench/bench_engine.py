@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from parking_api.engine.camden import CAMDEN, build_bay_regulation_from_row  # noqa: E402
 from parking_api.engine.evaluate import clear_caches, evaluate  # noqa: E402
-from parking_api.engine.model import Activity, Badge, Driver, Fuel, Place, Vehicle  # noqa: E402
+from parking_api.engine.model import Activity, Badge, Driver, Fuel, Place, Regulation, Vehicle  # noqa: E402
 
 BAYS = REPO / "loaders" / "data" / "camden" / "camden_parking_bays_7hiv-3r9k_2020-02.json"
 DRIVERS = (
@@ -50,17 +50,21 @@ INSTANTS = [
 
 
 def load_places(path: Path) -> list[Place]:
+    """The bays as the service holds them: bays with the same regulation share one object (the loader stores each
+    distinct regulation once, and the API's regulation cache keeps one parsed object per stored row)."""
     rows = json.loads(path.read_text(encoding="utf-8"))
+    shared: dict[Regulation, Regulation] = {}
     return [
         Place(
             "camden",
             row["unique_identifier"],
             "bay",
-            build_bay_regulation_from_row(row, CAMDEN),
+            shared.setdefault(regulation, regulation),
             restriction_type=row["restriction_type"],
             zone=row.get("controlled_parking_zone"),
         )
         for row in rows
+        for regulation in (build_bay_regulation_from_row(row, CAMDEN),)
     ]
 
 

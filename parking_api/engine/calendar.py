@@ -77,7 +77,9 @@ class HolidayCalendar:
 
     @classmethod
     def of(cls, authority: Authority) -> HolidayCalendar:
-        return cls(authority.holiday_country, authority.holiday_subdiv)
+        """The authority's calendar, one instance per country and subdivision (it is a key of the engine's caches,
+        which then compare it by identity)."""
+        return _calendar(authority.holiday_country, authority.holiday_subdiv)
 
     def is_holiday(self, day: date) -> bool:
         return is_holiday(day, self.country, self.subdiv)
@@ -101,6 +103,11 @@ class HolidayCalendar:
         if key in HOLIDAY_PERIOD_NAMES:
             return True
         return any(part.strip().lower() == key for part in name.split(";"))
+
+
+@lru_cache(maxsize=64)
+def _calendar(country: str | None, subdiv: str | None) -> HolidayCalendar:
+    return HolidayCalendar(country, subdiv)
 
 
 @lru_cache(maxsize=256)

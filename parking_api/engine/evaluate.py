@@ -19,12 +19,12 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import applicability, clock, intervals, timeline, wording
+from . import applicability, clock, explain, intervals, timeline, wording
 from .clock import MINUTE, from_us, localize, to_us
 from .explain import TraceEntry, caveats, holiday_lifts, reason, trace
 from .model import Authority, Driver, Place, Tariff
 from .pricing import price, tariffs_shown
-from .timeline import Change, Stretch, allowed_from, changes, run, until
+from .timeline import Change, Stretch, allowed_from, run, until
 from .wording import Phrase, say
 
 
@@ -176,7 +176,7 @@ def _evaluate(place: Place, driver: Driver, lo: int, hi: int, stay: int | None, 
         pay_until=from_us(pay_until_us, zone) if pay_until_us is not None else None,
         tariffs=tariffs_shown(stretches, rules, winner if pay_now else -1),
         price=cost,
-        next_changes=changes(stretches, zone),
+        next_changes=stretches_run.changes,
         suspended=suspended,
         category=place.regulation.category,
         caveats=caveats(place),
@@ -204,6 +204,7 @@ def clear_caches() -> None:
     new regulations)."""
     _evaluate.cache_clear()
     timeline.clear_caches()
+    explain.clear_caches()
     intervals.clear_caches()
     clock.day_start.cache_clear()
     applicability.normalised_permits.cache_clear()

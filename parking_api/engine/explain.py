@@ -11,16 +11,17 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .applicability import normalised_permits
 from .calendar import HolidayCalendar
 from .clock import from_us, local_date
 from .intervals import covers, rule_intervals
-from .model import Activity, Authority, Driver, HolidayMode, Place, Rule, TimeSpan, UserClass
+from .model import Activity, Authority, Driver, HolidayMode, Place, Regulation, Rule, TimeSpan, UserClass
 from .reasons import Reason, code_of
-from .timeline import Run
+from .timeline import Run, Status
 from .wording import (
     NEED_CLASSES,
     Phrase,
@@ -67,12 +68,28 @@ def trace(
 ) -> tuple[TraceEntry, ...]:
     """Each rule at the asked instant (in local ``year``): in effect, applicable to the driver, the winner; a
     suspension first."""
+    s = place.suspensions[run.suspension_at_lo] if suspended and run.suspension_at_lo >= 0 else None
+    why = s.reason if s and s.reason else None
+    return _trace(place.regulation, run.in_effect_at_lo, tuple(run.applies), winner, suspended, why, year, authority)
+
+
+@lru_cache(maxsize=4_096)
+def _trace(
+    regulation: Regulation,
+    in_effect_at_lo: tuple[int, ...],
+    applies: tuple[bool, ...],
+    winner: int,
+    suspended: bool,
+    suspension_reason: str | None,
+    year: int,
+    authority: Authority,
+) -> tuple[TraceEntry, ...]:
+    """The trace from what it depends on (every instant with the same rules in effect shares it)."""
     calendar = HolidayCalendar.of(authority)
     entries = []
     if suspended:
-        s = place.suspensions[run.suspension_at_lo] if run.suspension_at_lo >= 0 else None
-        entries.append(TraceEntry("suspension", 0, True, True, True, s.reason if s and s.reason else ""))
-    for i, rule in enumerate(place.regulation.rules):
+        entries.append(TraceEntry("suspension", 0, True, True, True, suspension_reason or ""))
+    for i, rule in enumerate(regulation.rules):
         notes = [
             phrase("trace.unknown_period", name=name, mode=mode,
                    effect=phrase("trace.never_in_effect" if mode == "only" else "trace.ignored"))
@@ -84,8 +101,8 @@ def trace(
             TraceEntry(
                 rule=rule_name(rule),
                 priority=rule.priority,
-                in_effect=i in run.in_effect_at_lo,
-                applies=run.applies[i],
+                in_effect=i in in_effect_at_lo,
+                applies=applies[i],
                 won=(i == winner and not suspended),
                 note=say(join("semicolon", notes)) if notes else "",
             )
@@ -175,10 +192,30 @@ def reason(
 ) -> Reason:
     """The reason for the answer at ``local_at``: its code, parameters and phrases (see the module docstring).
     ``pay_from_us`` is when payment becomes due (again) before ``until_us``, which the reason then says."""
+    return _reason(place, driver, run.stretches[0][2], run.in_effect_at_lo, run.suspension_at_lo, local_at.date(),
+                   until_us, allowed_from_us, pay_end, zone, holiday, pay_from_us)  # fmt: skip
+
+
+@lru_cache(maxsize=4_096)
+def _reason(
+    place: Place,
+    driver: Driver,
+    status: Status,
+    in_effect_at_lo: tuple[int, ...],
+    suspension_at_lo: int,
+    today: date,
+    until_us: int | None,
+    allowed_from_us: int | None,
+    pay_end: int | None,
+    zone: ZoneInfo,
+    holiday: Phrase | None,
+    pay_from_us: int | None,
+) -> Reason:
+    """The reason from what it depends on: instants of one day with the same status, rules in effect and ends
+    share it (and its English, said once)."""
     rules = place.regulation.rules
-    allowed, pay_now, _max_stay, winner, suspended = run.stretches[0][2]
+    allowed, pay_now, _max_stay, winner, suspended = status
     verb = phrase("verb.load" if driver.activity is Activity.LOAD else "verb.park")
-    today = local_at.date()
 
     def when(us: int) -> Phrase:
         return moment(from_us(us, zone), today)
@@ -207,14 +244,14 @@ def reason(
         tail = [phrase("reason.from", verb=verb, when=when(allowed_from_us))]
 
     if suspended:
-        s = place.suspensions[run.suspension_at_lo] if run.suspension_at_lo >= 0 else None
+        s = place.suspensions[suspension_at_lo] if suspension_at_lo >= 0 else None
         what = phrase("place.kerb" if place.kind == "zone_default" else "place.bay")
         if s and s.reason:
             return said_as(phrase("reason.suspended_because", place=what, why=s.reason), *tail,
                            suspension_reason=s.reason)  # fmt: skip
         return said_as(phrase("reason.suspended", place=what), *tail)
 
-    in_effect = [rules[i] for i in run.in_effect_at_lo]
+    in_effect = [rules[i] for i in in_effect_at_lo]
     if not in_effect:
         said = phrase("reason.unrestricted")
         params: dict[str, object] = {}
@@ -273,3 +310,8 @@ def reason(
         return said_as(said, *map(_also, badges), *tail, **common, **_needs(main))
     said = phrase("reason.may_not", title=heading, hours=first_hours, verb=verb)
     return said_as(said, *map(_also, badges), *tail, **common, activity=driver.activity.value)
+
+
+def clear_caches() -> None:
+    _reason.cache_clear()
+    _trace.cache_clear()

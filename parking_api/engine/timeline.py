@@ -39,6 +39,7 @@ class Run:
     in_effect_at_lo: tuple[int, ...]
     applies: list[bool]
     suspension_at_lo: int  # index into place.suspensions, or -1
+    changes: tuple[Change, ...]  # where may-park or must-pay changes after ``lo``, before ``hi``
 
 
 def run(place: Place, driver: Driver, lo: int, hi: int, authority: Authority) -> Run:
@@ -50,23 +51,42 @@ def run(place: Place, driver: Driver, lo: int, hi: int, authority: Authority) ->
     last = local_date(hi, tz)
     applicable = _applicable(rules, driver)
     suspensions = tuple((instant_us(s.start, tz), instant_us(s.end, tz)) for s in place.suspensions)
-    per_rule, starts, stretches = _stretches(rules, applicable, suspensions, first, last, tz, calendar)
+    compiled = _stretches(rules, applicable, suspensions, first, last, tz, calendar)
+    starts, stretches = compiled.starts, compiled.stretches
 
     k = bisect.bisect_right(starts, lo) - 1  # the stretch holding ``lo``
-    clipped = []
-    for a, b, status in stretches[k:]:
-        if a >= hi:
-            break
-        clipped.append((max(a, lo), min(b, hi), status))
-    in_effect_at_lo = tuple(i for i, intervals in enumerate(per_rule) if covers(intervals, lo))
+    m = bisect.bisect_left(starts, hi, k + 1)  # the first stretch starting at or after ``hi``
+    clipped = stretches[k:m]
+    a, b, status = clipped[0]
+    clipped[0] = (lo, min(b, hi), status)
+    if len(clipped) > 1:
+        a, b, status = clipped[-1]
+        clipped[-1] = (a, min(b, hi), status)
+    # The changes of the clipped stretches are the compiled ones between stretch k and stretch m.
+    at = compiled.change_index
+    changed = compiled.changes[bisect.bisect_right(at, k) : bisect.bisect_left(at, m)]
+    in_effect_at_lo = tuple(i for i, intervals in enumerate(compiled.per_rule) if covers(intervals, lo))
     suspension_at_lo = next((n for n, (a, b) in enumerate(suspensions) if a <= lo < b), -1)
-    return Run(lo, hi, clipped, in_effect_at_lo, list(applicable), suspension_at_lo)
+    return Run(lo, hi, clipped, in_effect_at_lo, list(applicable), suspension_at_lo, changed)
 
 
 @lru_cache(maxsize=4_096)
 def _applicable(rules: tuple[Rule, ...], driver: Driver) -> tuple[bool, ...]:
     """Which of a regulation's rules concern the driver (the same for every instant asked)."""
     return tuple(applies(r, driver) for r in rules)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One regulation's status for one kind of driver over some local days, compiled once: each rule's intervals,
+    the merged stretches (and their starts, for bisecting an instant into them) and the changes between stretches
+    (``changes[n]`` at the start of stretch ``change_index[n]``), so that an instant only looks itself up."""
+
+    per_rule: list[tuple[Interval, ...]]
+    starts: list[int]
+    stretches: list[Stretch]
+    change_index: list[int]
+    changes: tuple[Change, ...]
 
 
 @lru_cache(maxsize=8_192)
@@ -78,7 +98,7 @@ def _stretches(
     last: date,
     tz: str,
     calendar: HolidayCalendar,
-) -> tuple[list[tuple[Interval, ...]], list[int], list[Stretch]]:
+) -> Compiled:
     """The merged status stretches of one regulation for one kind of driver over local days ``first``..``last``
     (plus the overnight tail of ``last``): shared by every evaluation within those days."""
     lo = day_start(tz, first)[0]
@@ -117,7 +137,13 @@ def _stretches(
             stretches[-1] = (stretches[-1][0], b, status)
         else:
             stretches.append((a, b, status))
-    return per_rule, [a for a, _b, _s in stretches], stretches
+    zone = ZoneInfo(tz)
+    change_index = [j for j in range(1, len(stretches)) if stretches[j][2][:2] != stretches[j - 1][2][:2]]
+    changed = tuple(
+        Change(at=from_us(stretches[j][0], zone), can_park=stretches[j][2][0], payment_required=stretches[j][2][1])
+        for j in change_index
+    )
+    return Compiled(per_rule, [a for a, _b, _s in stretches], stretches, change_index, changed)
 
 
 def _decide(rules: Sequence[Rule], applicable: Sequence[bool], in_effect: tuple[int, ...], suspended: bool) -> Status:
@@ -181,18 +207,6 @@ class Change:
     at: datetime
     can_park: bool
     payment_required: bool
-
-
-def changes(stretches: Sequence[Stretch], zone: ZoneInfo) -> tuple[Change, ...]:
-    """The instants after the first stretch where may-park or must-pay changes."""
-    out = []
-    previous = stretches[0][2][:2]
-    for a, _b, status in stretches[1:]:
-        current = status[:2]
-        if current != previous:
-            out.append(Change(at=from_us(a, zone), can_park=current[0], payment_required=current[1]))
-            previous = current
-    return tuple(out)
 
 
 def timeline(place: Place, driver: Driver, start: datetime, end: datetime, authority: Authority) -> list[Segment]:
