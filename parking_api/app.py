@@ -9,7 +9,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from sqlalchemy import Connection
 
-from parking_api.api import SETTINGS_KEY, docs, errors, health, limits, map_page, transport
+from parking_api.api import SETTINGS_KEY, docs, errors, health, jsonio, limits, map_page, transport
 from parking_api.settings import Settings
 from parking_api.store import db
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, bind:
     )
     app.config["TESTING"] = testing
     app.extensions[SETTINGS_KEY] = settings
-    app.json.sort_keys = False
+    app.json = jsonio.FastJSONProvider(app)
     logging.basicConfig(level=settings.log_level)
 
     db.init_app(app, settings, bind=bind)

@@ -166,13 +166,18 @@ class Found:
         self.sources = sources
         self.regulations = regulations
         self.now = now or utcnow()
+        self._availability: dict[int, tuple[dict[str, Any], Availability]] = {}
 
     def availability(self, row: dict[str, Any]) -> Availability:
-        """A place row's availability now (``unknown`` unless fresh reports say otherwise)."""
-        stale_after = self.settings.stale_after
-        return availability(
-            row.get("occupancy"), row.get("spaces"), now=self.now, stale_after=stale_after, history=row.get("forecast")
-        )
+        """A place row's availability now (``unknown`` unless fresh reports say otherwise); worked out once per row
+        (alternatives are ordered by it before they are evaluated)."""
+        known = self._availability.get(id(row))
+        if known is None or known[0] is not row:
+            stale_after = self.settings.stale_after
+            found = availability(row.get("occupancy"), row.get("spaces"), now=self.now, stale_after=stale_after,
+                                 history=row.get("forecast"))  # fmt: skip
+            known = self._availability[id(row)] = (row, found)
+        return known[1]
 
     def source(self, name: str | None) -> dict[str, Any] | None:
         return self.sources.get(name or "")

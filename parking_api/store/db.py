@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import orjson
+import psycopg2.extras
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
@@ -51,6 +53,10 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, pool_size:
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # pragma: no cover - exercised by every connection
+        # JSON columns decoded by orjson: a driver's answer arrives as a few JSON documents (50 places), whose
+        # decoding by the standard library was a tenth of the request's time
+        psycopg2.extras.register_default_json(dbapi_connection, loads=orjson.loads)
+        psycopg2.extras.register_default_jsonb(dbapi_connection, loads=orjson.loads)
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
             if statement_timeout_ms:

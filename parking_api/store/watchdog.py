@@ -18,11 +18,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+from psycopg2.extensions import STATUS_BEGIN
 from psycopg2.extensions import connection as Psycopg2Connection
 from psycopg2.extensions import cursor as Psycopg2Cursor
 
@@ -92,13 +91,21 @@ _WATCHDOG = _Watchdog()
 
 
 class _WatchedCursor(Psycopg2Cursor):
+    # arm / try / finally written out rather than a context manager: these run on every round trip of every
+    # request, and a generator-based context manager costs several times the dictionary insert it wraps
     def execute(self, query: Any, vars: Any = None) -> Any:
-        with self.connection.deadline():
+        token = _WATCHDOG.arm(self.connection.fileno(), self.connection.timeout_seconds)
+        try:
             return super().execute(query, vars)
+        finally:
+            _WATCHDOG.disarm(token)
 
     def executemany(self, query: Any, vars_list: Any) -> Any:
-        with self.connection.deadline():
+        token = _WATCHDOG.arm(self.connection.fileno(), self.connection.timeout_seconds)
+        try:
             return super().executemany(query, vars_list)
+        finally:
+            _WATCHDOG.disarm(token)
 
 
 class WatchedConnection(Psycopg2Connection):
@@ -106,25 +113,26 @@ class WatchedConnection(Psycopg2Connection):
 
     timeout_seconds: float = 5.0
 
-    @contextmanager
-    def deadline(self) -> Iterator[None]:
-        token = _WATCHDOG.arm(self.fileno(), self.timeout_seconds)
-        try:
-            yield
-        finally:
-            _WATCHDOG.disarm(token)
-
     def cursor(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("cursor_factory", _WatchedCursor)
         return super().cursor(*args, **kwargs)
 
     def commit(self) -> None:
-        with self.deadline():
+        token = _WATCHDOG.arm(self.fileno(), self.timeout_seconds)
+        try:
             super().commit()
+        finally:
+            _WATCHDOG.disarm(token)
 
     def rollback(self) -> None:
-        with self.deadline():
+        if self.status != STATUS_BEGIN:  # no transaction open: psycopg2 sends nothing, so there is nothing to bound
+            super().rollback()  # (the pool's reset after the session's own rollback is this case)
+            return
+        token = _WATCHDOG.arm(self.fileno(), self.timeout_seconds)
+        try:
             super().rollback()
+        finally:
+            _WATCHDOG.disarm(token)
 
 
 @lru_cache(maxsize=8)

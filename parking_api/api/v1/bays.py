@@ -23,7 +23,7 @@ blueprint = http.make_blueprint(
 
 @blueprint.route("/bays")
 class Bays(MethodView):
-    @blueprint.arguments(BaysArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(BaysArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, BaysResponse, content_type=http.GEOJSON)
     def get(self, **args):
         """Bays near a point, with their status for the driver
@@ -69,7 +69,7 @@ def _links(result, args: dict[str, Any]) -> list[dict[str, str]]:
 
 @blueprint.route("/bays/<string:source>/<string:ref>")
 class Bay(MethodView):
-    @blueprint.arguments(BayArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(BayArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, BayDetailResponse, content_type=http.GEOJSON)
     def get(self, source: str, ref: str, **args):
         """One bay with its rules
@@ -82,7 +82,7 @@ class Bay(MethodView):
 
 @blueprint.route("/bays/<string:source>/<string:ref>/schedule")
 class BaySchedule(MethodView):
-    @blueprint.arguments(ScheduleArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(ScheduleArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, ScheduleResponse)
     def get(self, source: str, ref: str, **args):
         """A bay's week for the driver
@@ -104,7 +104,7 @@ class BaySchedule(MethodView):
 
 @blueprint.route("/bays/<string:source>/<string:ref>/availability")
 class BayAvailability(MethodView):
-    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(NoArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, AvailabilityResponse)
     def get(self, source: str, ref: str, **_args):
         """A bay's free spaces now

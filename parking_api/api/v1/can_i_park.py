@@ -17,7 +17,7 @@ blueprint = http.make_blueprint(
 
 @blueprint.route("/can-i-park")
 class CanIPark(MethodView):
-    @blueprint.arguments(CanIParkArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(CanIParkArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, CanIParkResponse)
     def get(self, **args):
         """Can I park here?

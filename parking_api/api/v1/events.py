@@ -134,7 +134,7 @@ class Events(MethodView):
         return response
 
     @require("council")
-    @blueprint.arguments(EventsArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(EventsArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.doc(security=[{"bearerAuth": []}])
     @blueprint.response(200, EventsPage)
     def get(self, **args):

@@ -3,8 +3,6 @@ problem-details documentation, the per-app regulation cache, and the service con
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -12,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api, Blueprint
 
-from parking_api.api import current_settings
+from parking_api.api import current_settings, jsonio
 from parking_api.api.v1 import language
 from parking_api.api.v1 import spec as openapi
 from parking_api.engine.model import Activity, Badge, Driver, Fuel, Vehicle, normalise_permit
@@ -170,7 +168,7 @@ def driver_answer(
         # Polling "now": the body echoes `at` to the second, so a strong tag would change every request. A weak tag
         # over the answer without `at` lets a client get 304 for as long as the answer itself holds.
         unchanging = {k: v for k, v in body.items() if k != "at"}
-        response.set_etag(hashlib.sha1(json.dumps(unchanging, sort_keys=True).encode()).hexdigest(), weak=True)
+        response.set_etag(jsonio.digest(unchanging, current_app), weak=True)
     return response
 
 

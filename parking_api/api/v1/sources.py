@@ -16,7 +16,7 @@ blueprint = http.make_blueprint("sources", __name__, description="The loaded dat
 
 @blueprint.route("/sources")
 class Sources(MethodView):
-    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(NoArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, SourcesResponse)
     def get(self):
         """Loaded sources

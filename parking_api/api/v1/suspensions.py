@@ -84,7 +84,7 @@ class Suspensions(MethodView):
         return _no_store(_json(row), 201)
 
     @require("council")
-    @blueprint.arguments(ActiveArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(ActiveArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.doc(security=[{"bearerAuth": []}])
     @blueprint.response(200, SuspensionsOut)
     def get(self, **args):

@@ -71,7 +71,7 @@ of a bay in the tile); `ETag` and `If-None-Match` as everywhere."""
 @blueprint.route("/tiles/<string:z>/<string:x>/<string:y>.mvt", parameters=_TILE_PARAMETERS)
 class Tile(MethodView):
     @blueprint.doc(description=_DESCRIPTION)
-    @blueprint.arguments(TileArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(TileArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(
         200, {"type": "string", "format": "binary"}, content_type=MVT, description="The tile (may be empty)."
     )

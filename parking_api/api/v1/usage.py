@@ -185,7 +185,7 @@ def _usage(args: dict[str, Any], by: str) -> Response:
 @blueprint.route("/usage/bays")
 class UsageBays(MethodView):
     @require("council")
-    @blueprint.arguments(UsageArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(UsageArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.doc(security=[{"bearerAuth": []}])
     @blueprint.response(200, BayUsageResponse, content_type="application/json")
     @blueprint.doc(responses=_csv_doc(BayUsageResponse))
@@ -204,7 +204,7 @@ class UsageBays(MethodView):
 @blueprint.route("/usage/zones")
 class UsageZones(MethodView):
     @require("council")
-    @blueprint.arguments(UsageArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(UsageArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.doc(security=[{"bearerAuth": []}])
     @blueprint.response(200, ZoneUsageResponse, content_type="application/json")
     @blueprint.doc(responses=_csv_doc(ZoneUsageResponse))
@@ -220,7 +220,7 @@ class UsageZones(MethodView):
 @blueprint.route("/usage/overstays")
 class UsageOverstays(MethodView):
     @require("council")
-    @blueprint.arguments(OverstaysArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(OverstaysArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.doc(security=[{"bearerAuth": []}])
     @blueprint.response(200, OverstaysResponse, content_type="application/json")
     @blueprint.doc(responses=_csv_doc(OverstaysResponse))

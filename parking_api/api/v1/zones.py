@@ -16,7 +16,7 @@ blueprint = http.make_blueprint("zones", __name__, description="Controlled parki
 
 @blueprint.route("/zones")
 class Zones(MethodView):
-    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(NoArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, ZonesResponse, content_type=http.GEOJSON)
     def get(self):
         """Every zone polygon
@@ -30,7 +30,7 @@ class Zones(MethodView):
 
 @blueprint.route("/zones/<string:code>")
 class Zone(MethodView):
-    @blueprint.arguments(NoArgs, location="query", as_kwargs=True, unknown=RAISE)
+    @blueprint.arguments(NoArgs(), location="query", as_kwargs=True, unknown=RAISE)
     @blueprint.response(200, ZonesResponse, content_type=http.GEOJSON)
     def get(self, code: str):
         """One zone's polygons
