@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from loader_testlib import BAYS_2020, CSV_2023, bays_2020, csv_rows, write_csv
 
+from loaders import camden_bays
 from loaders.runner import run_load
 from parking_api.engine.camden import CAMDEN, build_bay_regulation
 from parking_api.engine.model import regulation_to_json
@@ -248,7 +249,10 @@ def _variant(row: dict[str, str], ref: str, **changes: str) -> dict[str, str]:
     return out
 
 
-def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
+@pytest.mark.parametrize("batch_rows", [camden_bays.BATCH_ROWS, 3], ids=["one batch", "batches of 3"])
+def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path, monkeypatch, batch_rows):
+    # geometries are judged a batch of rows at a time: where the batches begin must change nothing
+    monkeypatch.setattr(camden_bays, "BATCH_ROWS", batch_rows)
     header, rows = csv_rows()
     r1, r2, r3, r4 = rows[0], rows[1], rows[2], rows[3]
     no_4326 = {"EPSG:4326 Well Known Text Geometry": "", "EPSG:4326 GeoJSON Geometry": ""}
@@ -397,3 +401,23 @@ def test_crs_fallbacks_and_every_reject_reason(fresh_db_url, db, tmp_path):
     assert by_row[13]["field"] == "restriction_type"
     run = db.rows("SELECT rejected, rejected_by_reason FROM load_runs WHERE id = :id", id=report.run_id)[0]
     assert run["rejected"] == 9 and run["rejected_by_reason"] == report.rejected_by_reason
+
+
+@pytest.mark.parametrize(
+    ("text", "srid", "problem"),
+    [
+        ("LINESTRING (-0.14 51.54, -0.1401 51.5401)", 4326, None),
+        ("POINT (529000 184000)", 27700, None),
+        ('{"type": "LineString", "coordinates": [[-0.14, 51.54], [-0.1401, 51.5401]]}', 4326, None),
+        ("LINESTRING (529000 184000, 529010 184000)", 4326, "has coordinates out of range"),
+        ("POINT (-0.14 51.54)", 27700, "has coordinates out of range"),
+        ("POINT (nan nan)", 4326, "has coordinates out of range"),
+        ("LINESTRING (a b, c d)", 4326, "cannot be read"),
+        ('{"type": "LineString", "coordinates": "nowhere"}', 4326, "cannot be read"),
+        ("LINESTRING EMPTY", 4326, "is empty"),
+    ],
+)
+def test_geometries_judged_in_a_batch_get_the_verdict_they_get_alone(text, srid, problem):
+    texts = [("LINESTRING (-0.14 51.54, -0.1401 51.5401)", 4326), (text, srid)]
+    assert camden_bays.problems(texts)[text, srid] == problem
+    assert camden_bays._problem(text, srid) == problem
