@@ -4,7 +4,8 @@ endpoint (``bench/bench_ref_app.py``: one KNN query for the 5 nearest bays, psyc
 Both run under the gunicorn command line ``parking serve`` builds (worker class, threads, keep-alive; only the WSGI
 app differs), with ``PARKING_RATE_LIMIT=off``, at random points over Greater London. Every bay has live occupancy
 (a fresh ``scheduled_report`` count), so the answers carry availability. Runs alternate reference / ours
-``--runs`` times; medians. ``/v1/bays`` (250 m) and a bay's schedule get their own lines. Before timing, a sample
+``--runs`` times; medians, with the CPU each answer cost the workers and the PostgreSQL server (from ``/proc``).
+``/v1/bays`` (250 m) and a bay's schedule get their own lines. Before timing, a sample
 of answers from the warm server is compared with the same questions answered in process with every cache cleared
 before each (the slow path); any difference fails the benchmark.
 
@@ -160,6 +161,10 @@ class Server:
         out = subprocess.run(["ps", "--ppid", str(self.proc.pid), "-o", "rss="], capture_output=True, text=True)
         return [int(v) / 1024 for v in out.stdout.split()]
 
+    def workers(self) -> list[int]:
+        out = subprocess.run(["ps", "--ppid", str(self.proc.pid), "-o", "pid="], capture_output=True, text=True)
+        return [int(v) for v in out.stdout.split()]
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -179,6 +184,42 @@ def wrk(port: int, path: str, seconds: int, connections: int, extra: str = "", r
     if result["errors"] or result["non2xx"]:
         raise SystemExit(f"wrk saw errors on {path}: {line}")
     return result
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process (``/proc/<pid>/stat``, fields 14 and 15)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == "postgres":
+                pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def wrk_cpu(server: Server, path: str, seconds: int, connections: int) -> dict:
+    """:func:`wrk`, plus the CPU each request cost the server's workers (``py_ms``) and the PostgreSQL server on
+    this machine (``pg_ms``, every postgres process: the same server serves both apps), in milliseconds."""
+    workers = server.workers()
+    before_py, before_pg = _cpu_seconds(workers), _cpu_seconds(_postgres_pids())
+    result = wrk(server.port, path, seconds, connections)
+    after_py, after_pg = _cpu_seconds(workers), _cpu_seconds(_postgres_pids())
+    spent_py = sum(t - before_py.get(pid, 0.0) for pid, t in after_py.items())
+    spent_pg = sum(t - before_pg.get(pid, 0.0) for pid, t in after_pg.items())  # a new backend counts whole
+    return {**result, "py_ms": 1000 * spent_py / result["requests"], "pg_ms": 1000 * spent_pg / result["requests"]}
 
 
 def _slow_nearby(session, **params):
@@ -269,8 +310,8 @@ def main() -> None:
             wrk(server.port, path, 3, args.connections)
         bare, full = [], []
         for _ in range(args.runs):
-            bare.append(wrk(ref.port, "/nearest", args.seconds, args.connections))
-            full.append(wrk(ours.port, "/v1/can-i-park", args.seconds, args.connections))
+            bare.append(wrk_cpu(ref, "/nearest", args.seconds, args.connections))
+            full.append(wrk_cpu(ours, "/v1/can-i-park", args.seconds, args.connections))
         bays = [wrk(ours.port, "/v1/bays", args.seconds, args.connections, "&radius=250")
                 for _ in range(args.runs)]  # fmt: skip
         schedule = [wrk(ours.port, "/v1/bays/{bay}/schedule", args.seconds, args.connections, refs=refs)
@@ -282,6 +323,9 @@ def main() -> None:
 
     def med(runs: list[dict], key: str) -> float:
         return statistics.median(r[key] for r in runs)
+
+    def cpu(runs: list[dict]) -> str:
+        return f"Python {med(runs, 'py_ms'):.2f} ms, PostgreSQL {med(runs, 'pg_ms'):.2f} ms"
 
     ratio = statistics.median(f["rps"] / b["rps"] for b, f in zip(bare, full, strict=True))
     rows = [
@@ -298,12 +342,14 @@ def main() -> None:
             print(f"| {name} | {rps:,.0f} req/s | {p50:.1f} ms | {p99:.1f} ms | {note} |")
         print(f"| gunicorn worker memory, {live:,} live bays | {rss:,.0f} MB RSS (largest worker) | | | |")
         print(f"| answers checked against the slow path | {compared} equal | | | |")
+        print(f"| CPU per `/v1/can-i-park` answer | {cpu(full)} | | | reference: {cpu(bare)} |")
     else:
         for name, rps, p50, p99, note in rows:
             print(f"{name}: {rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms {note}")
         pairs = [(round(f["rps"]), round(b["rps"])) for b, f in zip(bare, full, strict=True)]
         print(f"per-run can-i-park/reference req/s: {pairs}")
         print(f"{live:,} live bays; largest worker RSS {rss:,.0f} MB; {compared} answers equal to the slow path's")
+        print(f"CPU per answer: {cpu(full)}; reference: {cpu(bare)}")
 
 
 if __name__ == "__main__":
