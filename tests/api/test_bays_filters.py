@@ -85,6 +85,10 @@ def test_pages_link_to_the_next_until_the_last(api):
     assert first["numberMatched"] > 3
     rels = {link["rel"]: link["href"] for link in first["links"]}
     assert "self" in rels and "next" in rels
+    # each link names the media type its page is served as (a GeoJSON FeatureCollection)
+    served = api.get(f"/v1/bays?bbox={AROUND_ELIZABETH_MEWS}&limit=3").mimetype
+    assert served == "application/geo+json"
+    assert {link["type"] for link in first["links"]} == {served}
     seen = [f["id"] for f in first["features"]]
     href = rels["next"]
     while href:

@@ -58,12 +58,12 @@ class Bays(MethodView):
 def _links(result, args: dict[str, Any]) -> list[dict[str, str]]:
     """OGC API - Features links: ``self``, and ``next`` while pages remain (same query, ``offset`` moved on)."""
     query = request.args.to_dict(flat=False)
-    links = [{"href": request.url, "rel": "self", "type": "application/json"}]
+    links = [{"href": request.url, "rel": "self", "type": http.GEOJSON}]  # the media type the page is served as
     following = args["offset"] + args["limit"]
     if following < result.matched:
         query["offset"] = [str(following)]
         links.append({"href": f"{request.base_url}?{urlencode(query, doseq=True)}", "rel": "next",
-                      "type": "application/json"})  # fmt: skip
+                      "type": http.GEOJSON})  # fmt: skip
     return links
 
 
