@@ -381,6 +381,8 @@ class _Converter:
         """Judge the first geometry each row of ``batch`` would try, in one GEOS pass (:func:`problems`); the rows
         are then converted one by one, and any other text they try is judged alone."""
         texts = []
+        # the fields in _choose_geometry's order, written out here: sharing the loop through a generator cost ~10 %
+        # of the conversion; a text judged here that the row does not try is only wasted work, never a wrong verdict
         for _row, record, _raw in batch:
             if not isinstance(record, dict):
                 continue

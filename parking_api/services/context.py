@@ -172,11 +172,11 @@ class Found:
         """A place row's availability now (``unknown`` unless fresh reports say otherwise); worked out once per row
         (alternatives are ordered by it before they are evaluated)."""
         known = self._availability.get(id(row))
-        if known is None or known[0] is not row:
+        if known is None:
             stale_after = self.settings.stale_after
             found = availability(row.get("occupancy"), row.get("spaces"), now=self.now, stale_after=stale_after,
                                  history=row.get("forecast"))  # fmt: skip
-            known = self._availability[id(row)] = (row, found)
+            known = self._availability[id(row)] = (row, found)  # the row kept with it: its id is not reused
         return known[1]
 
     def source(self, name: str | None) -> dict[str, Any] | None:

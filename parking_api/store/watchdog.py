@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -90,22 +91,23 @@ def _shut_down(fd: int) -> None:
 _WATCHDOG = _Watchdog()
 
 
+def _bounded(connection: WatchedConnection, call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)``, a round trip on ``connection``, under its deadline. A plain function rather than a context
+    manager: it runs on every round trip of every request, and a generator-based one cost several times the
+    dictionary insert it wraps."""
+    token = _WATCHDOG.arm(connection.fileno(), connection.timeout_seconds)
+    try:
+        return call(*args)
+    finally:
+        _WATCHDOG.disarm(token)
+
+
 class _WatchedCursor(Psycopg2Cursor):
-    # arm / try / finally written out rather than a context manager: these run on every round trip of every
-    # request, and a generator-based context manager costs several times the dictionary insert it wraps
     def execute(self, query: Any, vars: Any = None) -> Any:
-        token = _WATCHDOG.arm(self.connection.fileno(), self.connection.timeout_seconds)
-        try:
-            return super().execute(query, vars)
-        finally:
-            _WATCHDOG.disarm(token)
+        return _bounded(self.connection, super().execute, query, vars)
 
     def executemany(self, query: Any, vars_list: Any) -> Any:
-        token = _WATCHDOG.arm(self.connection.fileno(), self.connection.timeout_seconds)
-        try:
-            return super().executemany(query, vars_list)
-        finally:
-            _WATCHDOG.disarm(token)
+        return _bounded(self.connection, super().executemany, query, vars_list)
 
 
 class WatchedConnection(Psycopg2Connection):
@@ -118,21 +120,13 @@ class WatchedConnection(Psycopg2Connection):
         return super().cursor(*args, **kwargs)
 
     def commit(self) -> None:
-        token = _WATCHDOG.arm(self.fileno(), self.timeout_seconds)
-        try:
-            super().commit()
-        finally:
-            _WATCHDOG.disarm(token)
+        _bounded(self, super().commit)
 
     def rollback(self) -> None:
         if self.status != STATUS_BEGIN:  # no transaction open: psycopg2 sends nothing, so there is nothing to bound
             super().rollback()  # (the pool's reset after the session's own rollback is this case)
             return
-        token = _WATCHDOG.arm(self.fileno(), self.timeout_seconds)
-        try:
-            super().rollback()
-        finally:
-            _WATCHDOG.disarm(token)
+        _bounded(self, super().rollback)
 
 
 @lru_cache(maxsize=8)
